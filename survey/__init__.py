@@ -1,0 +1,95 @@
+"""The library advocacy survey: a Flask application factory."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from survey import database, i18n, security
+from survey.config import DefaultConfig
+from survey.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: defaults, then instance/config.py, then FLASK_* variables, then tests."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object(DefaultConfig)
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.from_prefixed_env()
+    else:
+        app.config.from_mapping(test_config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    _ensure_secret_key(app)
+    _ensure_database_uri(app)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_commands(app)
+    security.register_error_pages(app)
+    database.migrate_embedded_sqlite(app)
+    return app
+
+
+def _ensure_secret_key(app: Flask) -> None:
+    """Use the configured key, else one generated once into instance/ (never into the repo)."""
+    if app.config.get("SECRET_KEY"):
+        return
+    key_file = Path(app.instance_path) / "secret_key"
+    if not key_file.exists():
+        key_file.touch(mode=0o600)
+        key_file.write_text(secrets.token_hex(32))
+    app.config["SECRET_KEY"] = key_file.read_text().strip()
+
+
+def _ensure_database_uri(app: Flask) -> None:
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        path = Path(app.instance_path) / "survey.sqlite3"
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = database.engine_options(
+        app.config["SQLALCHEMY_DATABASE_URI"], app.config.get("SQLALCHEMY_ENGINE_OPTIONS")
+    )
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    database.register_sqlite_pragmas(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    i18n.register(app)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    limiter.init_app(app)
+    security.register_headers(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from survey.api import bp as api_bp
+    from survey.auth import bp as auth_bp
+    from survey.exports import bp as export_bp
+    from survey.respondent import bp as respondent_bp
+    from survey.results import bp as results_bp
+
+    app.register_blueprint(respondent_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(results_bp)
+    app.register_blueprint(export_bp)
+    app.register_blueprint(api_bp)
+    # The API authenticates with bearer tokens and takes no cookies, so CSRF does not apply.
+    csrf.exempt(api_bp)
+
+
+def register_commands(app: Flask) -> None:
+    from survey import demo
+    from survey.auth import commands as auth_commands
+    from survey.exports import commands as export_commands
+
+    auth_commands.register(app)
+    export_commands.register(app)
+    demo.register(app)

@@ -1,0 +1,70 @@
+"""Who may see results: signed-in working-group members, or scripts with a bearer token."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import abort, redirect, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from survey.extensions import db, login_manager
+from survey.models import ApiToken, User, hash_token
+
+login_manager.login_view = "auth.login"
+login_manager.login_message = _l("Please sign in to see this page.")
+login_manager.session_protection = "strong"
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+
+@login_manager.request_loader
+def load_user_from_bearer_token(req) -> User | None:
+    token = bearer_token(req)
+    if not token:
+        return None
+    api_token = db.session.scalar(
+        select(ApiToken).where(
+            ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None)
+        )
+    )
+    return api_token.user if api_token else None
+
+
+def bearer_token(req) -> str | None:
+    scheme, _sep, token = req.headers.get("Authorization", "").partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
+
+
+def wants_status_code() -> bool:
+    """Scripts (the API, or any request that sent a token) get 401 rather than a login page."""
+    return request.path.startswith("/api/") or "Authorization" in request.headers
+
+
+@login_manager.unauthorized_handler
+def unauthorized():
+    if wants_status_code():
+        return (
+            {"error": "unauthorized", "message": "Sign in or send Authorization: Bearer TOKEN."},
+            401,
+            {"WWW-Authenticate": 'Bearer realm="survey"'},
+        )
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+def admin_required(view):
+    """Only admins may obtain personal data (contact details)."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        if not current_user.is_admin:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped

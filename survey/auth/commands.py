@@ -1,0 +1,95 @@
+"""Account and token management from the command line (no default account exists)."""
+
+from __future__ import annotations
+
+import secrets
+import sys
+
+import click
+from flask import Flask
+from sqlalchemy import func, select
+
+from survey.extensions import db
+from survey.models import ApiToken, User, hash_token, utcnow
+
+MIN_PASSWORD_LENGTH = 10
+TOKEN_PREFIX = "sv_"
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    # Scripts pipe the password in: one line, no echo to worry about.
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def _find_user(email: str) -> User:
+    user = db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    if user is None:
+        raise click.ClickException(f"No user with e-mail {email}.")
+    return user
+
+
+@click.command("create-user")
+@click.argument("email")
+@click.option("--role", type=click.Choice(["viewer", "admin"]), default="viewer", show_default=True)
+def create_user(email: str, role: str) -> None:
+    """Create a working-group account; the password is asked twice (or read from stdin)."""
+    email = email.strip().lower()
+    if "@" not in email:
+        raise click.ClickException("Please give an e-mail address.")
+    if db.session.scalar(select(User).where(func.lower(User.email) == email)):
+        raise click.ClickException(f"A user with e-mail {email} already exists.")
+    password = _read_password()
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise click.ClickException(f"The password needs at least {MIN_PASSWORD_LENGTH} characters.")
+    user = User(email=email, role=role)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.commit()
+    click.echo(f"Created {role} {email}.")
+
+
+@click.command("create-token")
+@click.argument("email")
+def create_token(email: str) -> None:
+    """Create an API token for EMAIL; the token is printed once, alone on the last line."""
+    user = _find_user(email)
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    db.session.add(ApiToken(user=user, token_hash=hash_token(token), prefix=token[:10]))
+    db.session.commit()
+    click.echo(f"Token for {user.email} (shown once; store it safely):")
+    click.echo(token)
+
+
+@click.command("revoke-token")
+@click.argument("token")
+def revoke_token(token: str) -> None:
+    """Revoke a token, given in full or by the first 10 characters shown when listing."""
+    query = select(ApiToken).where(ApiToken.revoked_at.is_(None))
+    if len(token) > 10:
+        query = query.where(ApiToken.token_hash == hash_token(token))
+    else:
+        query = query.where(ApiToken.prefix == token)
+    tokens = db.session.scalars(query).all()
+    if not tokens:
+        raise click.ClickException("No active token matches.")
+    if len(tokens) > 1:
+        raise click.ClickException("Several tokens share that prefix; give the whole token.")
+    tokens[0].revoked_at = utcnow()
+    db.session.commit()
+    click.echo(f"Revoked token {tokens[0].prefix}… of {tokens[0].user.email}.")
+
+
+@click.command("list-tokens")
+@click.argument("email")
+def list_tokens(email: str) -> None:
+    """List a user's tokens by prefix, with their state."""
+    for api_token in _find_user(email).tokens:
+        state = "active" if api_token.is_active else f"revoked {api_token.revoked_at:%Y-%m-%d}"
+        click.echo(f"{api_token.prefix}  created {api_token.created_at:%Y-%m-%d}  {state}")
+
+
+def register(app: Flask) -> None:
+    for command in (create_user, create_token, revoke_token, list_tokens):
+        app.cli.add_command(command)

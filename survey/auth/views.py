@@ -1,0 +1,41 @@
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import _
+from flask_login import login_user, logout_user
+from sqlalchemy import func, select
+
+from survey.auth import bp
+from survey.auth.forms import LoginForm
+from survey.extensions import db, limiter
+from survey.i18n import is_safe_local_path
+from survey.models import User
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _submitted_email() -> str:
+    return request.form.get("email", "").strip().lower() or request.remote_addr or "-"
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_login_limit, methods=["POST"], key_func=_submitted_email)
+def login():
+    form = LoginForm()
+    if form.validate_on_submit():
+        email = form.email.data.strip().lower()
+        user = db.session.scalar(select(User).where(func.lower(User.email) == email))
+        if user is not None and user.check_password(form.password.data):
+            login_user(user)
+            target = request.args.get("next")
+            return redirect(target if is_safe_local_path(target) else url_for("results.dashboard"))
+        flash(_("The e-mail or password is not correct."))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    logout_user()
+    flash(_("You have signed out."))
+    return redirect(url_for("auth.login"))

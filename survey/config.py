@@ -1,0 +1,40 @@
+"""Configuration defaults. Overridden by instance/config.py, then FLASK_* variables."""
+
+from datetime import timedelta
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class DefaultConfig:
+    # Filled in by the factory: instance/sqlite file and a generated secret key.
+    SQLALCHEMY_DATABASE_URI: str | None = None
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    SECRET_KEY: str | None = None
+
+    LANGUAGES = ("en", "ru")
+    BABEL_DEFAULT_LOCALE = "en"
+    # Absolute: Flask-Babel resolves relative paths against survey/, not the project root.
+    BABEL_TRANSLATION_DIRECTORIES = str(PROJECT_ROOT / "translations")
+
+    # A respondent may keep a page open for a long time; the token lives as long as the session.
+    WTF_CSRF_TIME_LIMIT = None
+    PERMANENT_SESSION_LIFETIME = timedelta(days=90)
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    # Set to True behind HTTPS: redirects to https and marks cookies Secure.
+    FORCE_HTTPS = False
+
+    # The largest legitimate page is six long answers of 5,000 characters each.
+    MAX_CONTENT_LENGTH = 1024 * 1024
+    MAX_FORM_PARTS = 200
+
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
+
+    # Migrate an embedded SQLite database on start so a fresh clone runs without a manual step.
+    AUTO_MIGRATE_SQLITE = True

@@ -1,0 +1,109 @@
+"""Language selection, the language switcher and localised reference data (countries)."""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import cache
+from urllib.parse import urlsplit
+
+from babel import Locale
+from flask import Flask, abort, current_app, g, redirect, request, session, url_for
+from flask_babel import get_locale
+
+LANGUAGE_NAMES = {"en": "English", "ru": "Русский"}
+# Babel's territory list also holds groupings and private-use codes that are not countries.
+NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "ZZ", "XA", "XB"})
+
+
+def languages() -> tuple[str, ...]:
+    return tuple(current_app.config["LANGUAGES"])
+
+
+def select_locale() -> str:
+    """URL prefix (respondent pages), then ?locale=, then the viewer's choice, then the browser."""
+    lang = g.get("lang")
+    if lang:
+        return lang
+    requested = request.args.get("locale")
+    if requested in languages():
+        return requested
+    chosen = session.get("locale")
+    if chosen in languages():
+        return chosen
+    return best_browser_language()
+
+
+def best_browser_language() -> str:
+    return (
+        request.accept_languages.best_match(languages())
+        or current_app.config["BABEL_DEFAULT_LOCALE"]
+    )
+
+
+def current_language() -> str:
+    return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def is_safe_local_path(target: str | None) -> bool:
+    if not target:
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc and target.startswith("/") and "\\" not in target
+
+
+def sort_key(text: str) -> str:
+    """Alphabetical order that ignores accents and treats ё as е (as Russian dictionaries do)."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold().replace("ё", "е"))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+@cache
+def countries(language: str) -> tuple[tuple[str, str], ...]:
+    """ISO 3166-1 alpha-2 codes with names in `language`, sorted in that language."""
+    territories = Locale.parse(language).territories
+    pairs = [
+        (code, name)
+        for code, name in territories.items()
+        if len(code) == 2 and code.isalpha() and code not in NOT_COUNTRIES
+    ]
+    return tuple(sorted(pairs, key=lambda pair: sort_key(pair[1])))
+
+
+@cache
+def country_codes() -> frozenset[str]:
+    return frozenset(code for code, _name in countries("en"))
+
+
+def country_name(code: str, language: str) -> str:
+    return Locale.parse(language).territories.get(code, code)
+
+
+def switch_language_url(language: str) -> str:
+    """The current page in another language: the URL prefix on respondent pages, else a choice."""
+    if request.blueprint == "respondent" and request.endpoint and request.view_args is not None:
+        return url_for(request.endpoint, **{**request.view_args, "lang": language})
+    query = request.query_string.decode("utf-8", "replace")
+    here = request.path + (f"?{query}" if query else "")
+    return url_for("choose_locale", language=language, next=here)
+
+
+def choose_locale(language: str):
+    """Remember the viewer's language for the pages that have no language in their URL."""
+    if language not in languages():
+        abort(404)
+    session["locale"] = language
+    target = request.args.get("next")
+    return redirect(target if is_safe_local_path(target) else url_for("respondent.choose_language"))
+
+
+def register(app: Flask) -> None:
+    app.add_url_rule("/locale/<language>", "choose_locale", choose_locale)
+    app.add_template_global(switch_language_url)
+
+    @app.context_processor
+    def inject_languages() -> dict:
+        return {
+            "language_names": LANGUAGE_NAMES,
+            "available_languages": languages(),
+            "current_language": current_language(),
+        }

@@ -1,0 +1,216 @@
+"""Database models: responses with their answers in long form, accounts, translations."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from datetime import UTC, datetime
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from survey.extensions import db
+
+DRAFT = "draft"
+SUBMITTED = "submitted"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def hash_token(token: str) -> str:
+    """Tokens are high-entropy random strings, so a plain SHA-256 is enough to store them."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Response(db.Model):
+    """One respondent's questionnaire, in whatever state they left it."""
+
+    __tablename__ = "responses"
+    __table_args__ = (
+        CheckConstraint("status IN ('draft', 'submitted')", name="ck_responses_status"),
+        Index("ix_responses_status_language", "status", "language"),
+        Index("ix_responses_status_submitted_at", "status", "submitted_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: Opaque public identifier, used in exports and the results pages.
+    uuid: Mapped[str] = mapped_column(
+        String(36), unique=True, nullable=False, default=lambda: str(uuid.uuid4())
+    )
+    #: SHA-256 of the respondent's resume token; the token itself is only in their link.
+    resume_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    #: Language the respondent last answered in (en, ru, ...).
+    language: Mapped[str] = mapped_column(String(8), nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default=DRAFT)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: Last questionnaire page the respondent saved, so a resume lands there.
+    last_page: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    #: Where the answers came from: "web" or "import".
+    source: Mapped[str] = mapped_column(String(16), nullable=False, default="web")
+
+    answers: Mapped[list[Answer]] = relationship(
+        back_populates="response", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.status == SUBMITTED
+
+    @staticmethod
+    def new_resume_token() -> str:
+        return secrets.token_urlsafe(24)
+
+    def __repr__(self) -> str:
+        return f"<Response {self.uuid} {self.language} {self.status}>"
+
+
+class Answer(db.Model):
+    """One answered question, chosen option or ranked item of a response (long form).
+
+    Choice questions hold one row per chosen option code; rankings one row per offered item
+    (rank NULL = not applicable); text questions one row with an empty option.
+    """
+
+    __tablename__ = "answers"
+    __table_args__ = (
+        UniqueConstraint("response_id", "question", "option", name="uq_answers_cell"),
+        # Counting by GROUP BY and filtering respondents by an answer read this index only.
+        Index("ix_answers_question_option_response", "question", "option", "response_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    response_id: Mapped[int] = mapped_column(
+        ForeignKey("responses.id", ondelete="CASCADE"), nullable=False
+    )
+    #: Question code from the questionnaire (q1, q2_role, q17, ...).
+    question: Mapped[str] = mapped_column(String(32), nullable=False)
+    #: Option or item code; empty (never NULL, so the unique key holds) for plain text.
+    option: Mapped[str] = mapped_column(String(32), nullable=False, default="")
+    #: Rank for ranking items, NULL for "not applicable".
+    rank: Mapped[int | None] = mapped_column(Integer)
+    #: Free text: the answer itself, an "other" specification, a contact detail.
+    text: Mapped[str | None] = mapped_column(Text)
+
+    response: Mapped[Response] = relationship(back_populates="answers")
+    translations: Mapped[list[Translation]] = relationship(
+        back_populates="answer", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    def __repr__(self) -> str:
+        return f"<Answer {self.question}/{self.option} rank={self.rank}>"
+
+
+class Translation(db.Model):
+    """An analyst's translation of one free-text answer into one target language."""
+
+    __tablename__ = "translations"
+    __table_args__ = (
+        UniqueConstraint("answer_id", "language", name="uq_translations_answer_language"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    answer_id: Mapped[int] = mapped_column(
+        ForeignKey("answers.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    #: Target language of this translation.
+    language: Mapped[str] = mapped_column(String(8), nullable=False)
+    text: Mapped[str] = mapped_column(Text, nullable=False)
+    translated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    translated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    answer: Mapped[Answer] = relationship(back_populates="translations")
+    translated_by: Mapped[User | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Translation answer={self.answer_id} {self.language}>"
+
+
+class User(UserMixin, db.Model):
+    """A working-group member who may see results (viewer) or also contact data (admin)."""
+
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint("role IN ('viewer', 'admin')", name="ck_users_role"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True, nullable=False)
+    password_hash: Mapped[str] = mapped_column(String(255), nullable=False)
+    role: Mapped[str] = mapped_column(String(16), nullable=False, default="viewer")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    tokens: Mapped[list[ApiToken]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def __repr__(self) -> str:
+        return f"<User {self.email} {self.role}>"
+
+
+class ApiToken(db.Model):
+    """A bearer token for scripts; only its hash is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    #: First characters of the token, so a user can tell their tokens apart when revoking.
+    prefix: Mapped[str] = mapped_column(String(12), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    user: Mapped[User] = relationship(back_populates="tokens")
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    def __repr__(self) -> str:
+        return f"<ApiToken {self.prefix}… user={self.user_id}>"
+
+
+class AccessLog(db.Model):
+    """Who obtained personal data (contact details), when, and through which export."""
+
+    __tablename__ = "access_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: E-mail at the time of access, kept even if the account is later removed.
+    user_email: Mapped[str] = mapped_column(String(254), nullable=False)
+    action: Mapped[str] = mapped_column(String(64), nullable=False)
+    #: What was obtained: the export format and its filters.
+    detail: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<AccessLog {self.user_email} {self.action} {self.at}>"

@@ -1,0 +1,249 @@
+"""Respondent pages: welcome, the questionnaire pages, resume and thank-you.
+
+Every page is saved server-side as the respondent moves on, so closing the browser loses
+nothing; the resume token lives in the session cookie and in a link shown on every page.
+"""
+
+from __future__ import annotations
+
+from flask import (
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import _, refresh
+from flask_wtf.csrf import CSRFError
+from werkzeug.datastructures import MultiDict
+
+from survey.database import begin_write
+from survey.extensions import db
+from survey.i18n import best_browser_language, countries, languages
+from survey.models import Response
+from survey.questionnaire import (
+    PAGES,
+    Known,
+    Page,
+    form_values,
+    is_page_asked,
+    page_questions,
+    parse_page,
+)
+from survey.respondent import bp
+from survey.respondent.best_practices import BEST_PRACTICES
+from survey.responses import (
+    find_by_resume_token,
+    save_answers,
+    start_response,
+    stored_answers,
+    submit_response,
+)
+
+SESSION_KEY = "response_token"
+NAVIGATION_ACTIONS = ("next", "back", "submit")
+
+
+@bp.url_value_preprocessor
+def pull_language(_endpoint: str | None, values: dict | None) -> None:
+    if values is not None and "lang" in values:
+        lang = values.pop("lang")
+        if lang not in languages():
+            abort(404)
+        g.lang = lang
+
+
+@bp.url_defaults
+def add_language(endpoint: str, values: dict) -> None:
+    if "lang" not in values and g.get("lang"):
+        values["lang"] = g.lang
+
+
+@bp.route("/")
+def choose_language():
+    return redirect(url_for("respondent.welcome", lang=best_browser_language()))
+
+
+@bp.route("/<lang>/", methods=["GET", "POST"])
+def welcome():
+    response = current_response()
+    if request.method == "POST":
+        if response is None or response.is_submitted:
+            begin_write()
+            response = _start()
+            db.session.commit()
+        return redirect(page_url(1))
+    return render_template("respondent/welcome.html", response=response, pages=len(PAGES))
+
+
+@bp.route("/<lang>/page/<int:number>", methods=["GET", "POST"])
+def page(number: int):
+    if not 1 <= number <= len(PAGES):
+        abort(404)
+    if request.method == "POST":
+        begin_write()
+    response = current_response()
+    if response is not None and response.is_submitted:
+        return redirect(url_for("respondent.thanks"))
+    known = stored_answers(response) if response else {}
+    current_page = PAGES[number - 1]
+    if not is_page_asked(current_page, known):
+        return redirect(page_url(_neighbour(number, known, 1) or _neighbour(number, known, -1)))
+    if request.method == "GET":
+        return _render_page(number, form_values(known), {}, known)
+    return _save_page(number, response, known)
+
+
+def _save_page(number: int, response: Response | None, known: Known):
+    action, target_language = _requested_action()
+    if action is None:
+        return _render_page(
+            number, request.form, {"action": _("Please use the buttons below.")}, known
+        )
+    current_page = PAGES[number - 1]
+    answers, errors = parse_page(current_page, request.form, known)
+    if errors:
+        if target_language:
+            _switch_locale(target_language)
+        return _render_page(number, request.form, errors, {**known, **answers})
+    if response is None:
+        # The session was lost (cookies cleared, expired): keep the answers in a new draft.
+        response = _start()
+    language = target_language or g.lang
+    save_answers(response, answers, g.lang, number)
+    if action == "submit" and number == len(PAGES):
+        submit_response(response)
+        db.session.commit()
+        return redirect(url_for("respondent.thanks", lang=language))
+    db.session.commit()
+    if target_language:
+        return redirect(page_url(number, lang=language))
+    known = stored_answers(response)
+    if action == "back":
+        destination = _neighbour(number, known, step=-1)
+        return redirect(page_url(destination) if destination else url_for("respondent.welcome"))
+    return redirect(page_url(_neighbour(number, known, step=1) or number))
+
+
+@bp.route("/<lang>/resume/<token>")
+def resume(token: str):
+    response = find_by_resume_token(token)
+    if response is None:
+        flash(_("This link does not match any response. You can start a new one below."))
+        return redirect(url_for("respondent.welcome"))
+    _remember(token)
+    if response.is_submitted:
+        return redirect(url_for("respondent.thanks"))
+    return redirect(page_url(max(response.last_page, 1)))
+
+
+@bp.route("/<lang>/thanks")
+def thanks():
+    response = current_response()
+    if response is None or not response.is_submitted:
+        return redirect(url_for("respondent.welcome"))
+    return render_template("respondent/thanks.html", best_practices=BEST_PRACTICES)
+
+
+@bp.route("/<lang>/new", methods=["POST"])
+def start_over():
+    """Forget the finished response in this browser (a shared computer), then start again."""
+    session.pop(SESSION_KEY, None)
+    return redirect(url_for("respondent.welcome"))
+
+
+@bp.errorhandler(CSRFError)
+def csrf_failed(error: CSRFError):
+    """Show the page again with everything typed, instead of losing it to an expired token."""
+    if request.endpoint != "respondent.page" or not request.view_args:
+        return render_template(
+            "error.html",
+            title=_("Please try again"),
+            message=_("Your session has expired. Please go back, reload the page and try again."),
+        ), 400
+    number = request.view_args["number"]
+    if not 1 <= number <= len(PAGES):
+        abort(404)
+    response = current_response()
+    known = stored_answers(response) if response else {}
+    message = _(
+        "For your security this page has to be sent again: your answers are still here. "
+        "Please press the button again."
+    )
+    return _render_page(number, request.form, {"csrf": message}, known, status=400)
+
+
+def current_response() -> Response | None:
+    return find_by_resume_token(session.get(SESSION_KEY))
+
+
+def page_url(number: int, **values) -> str:
+    return url_for("respondent.page", number=number, **values)
+
+
+def _start() -> Response:
+    response, token = start_response(g.lang)
+    _remember(token)
+    return response
+
+
+def _remember(token: str) -> None:
+    session[SESSION_KEY] = token
+    session.permanent = True
+
+
+def _requested_action() -> tuple[str | None, str | None]:
+    """The pressed button: a navigation action, or a language to switch to."""
+    values = request.form.getlist("action")
+    if len(values) != 1:
+        return None, None
+    action = values[0]
+    if action.startswith("language:") and action.removeprefix("language:") in languages():
+        return "language", action.removeprefix("language:")
+    return (action, None) if action in NAVIGATION_ACTIONS else (None, None)
+
+
+def _switch_locale(language: str) -> None:
+    g.lang = language
+    refresh()
+
+
+def _neighbour(number: int, known: Known, step: int) -> int | None:
+    """The next (or previous) page that has something to ask, skipping q7 without q6."""
+    candidate = number + step
+    while 1 <= candidate <= len(PAGES):
+        if is_page_asked(PAGES[candidate - 1], known):
+            return candidate
+        candidate += step
+    return None
+
+
+def _progress(number: int, known: Known) -> tuple[int, int]:
+    shown = [n for n, p in enumerate(PAGES, start=1) if is_page_asked(p, known) or n == number]
+    return shown.index(number) + 1, len(shown)
+
+
+def _render_page(number: int, values, errors: dict[str, str], known: Known, status: int = 200):
+    current_page: Page = PAGES[number - 1]
+    if not isinstance(values, MultiDict):
+        values = MultiDict([(key, value) for key, items in values.items() for value in items])
+    step, steps = _progress(number, known)
+    token = session.get(SESSION_KEY)
+    html = render_template(
+        "respondent/page.html",
+        page=current_page,
+        number=number,
+        is_last=number == len(PAGES),
+        questions=page_questions(current_page),
+        known=known,
+        values=values,
+        errors=errors,
+        step=step,
+        steps=steps,
+        countries=countries(str(g.lang)),
+        resume_url=url_for("respondent.resume", token=token, _external=True) if token else None,
+    )
+    return html, status

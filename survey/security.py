@@ -1,0 +1,69 @@
+"""Security headers and the error pages every audience shares."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from flask_babel import _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from survey.extensions import talisman
+
+CONTENT_SECURITY_POLICY = {
+    "default-src": "'self'",
+    "img-src": "'self' data:",
+    "object-src": "'none'",
+    "base-uri": "'none'",
+    "frame-ancestors": "'none'",
+    "form-action": "'self'",
+}
+
+
+def register_headers(app: Flask) -> None:
+    force_https = bool(app.config.get("FORCE_HTTPS"))
+    talisman.init_app(
+        app,
+        content_security_policy=CONTENT_SECURITY_POLICY,
+        force_https=force_https,
+        strict_transport_security=force_https,
+        session_cookie_secure=force_https or app.config.get("SESSION_COOKIE_SECURE", False),
+        referrer_policy="same-origin",
+        frame_options="DENY",
+    )
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or (request.accept_mimetypes.best == "application/json")
+
+
+def register_error_pages(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        if wants_json():
+            return {"error": "csrf", "message": error.description}, 400
+        message = _(
+            "Your session has expired or the form was sent from another page. "
+            "Please go back, reload the page and try again."
+        )
+        return render_template("error.html", title=_("Please try again"), message=message), 400
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        if wants_json():
+            return {"error": error.name, "message": error.description}, error.code
+        titles = {
+            400: _("The request could not be understood"),
+            401: _("Please sign in"),
+            403: _("You do not have access to this page"),
+            404: _("Page not found"),
+            405: _("This action is not allowed here"),
+            413: _("What you sent is too large"),
+            429: _("Too many attempts"),
+        }
+        messages = {
+            413: _("Please shorten your answers and try again."),
+            429: _("Please wait a minute before trying again."),
+        }
+        title = titles.get(error.code or 500, _("Something went wrong"))
+        message = messages.get(error.code or 500, "")
+        return render_template("error.html", title=title, message=message), error.code

@@ -1,0 +1,32 @@
+// Progressive enhancement only: every page works without this file.
+(function () {
+  "use strict";
+
+  // Follow-up questions (q2_role, q5_budget) are shown only when their condition holds.
+  // The server ignores them otherwise, so hiding is purely a convenience.
+  function updateFollowUps(form) {
+    form.querySelectorAll("[data-show-when]").forEach(function (block) {
+      var name = block.getAttribute("data-show-when");
+      var value = block.getAttribute("data-show-value");
+      var chosen = form.querySelector('input[name="' + name + '"]:checked');
+      block.hidden = !(chosen && chosen.value === value);
+    });
+  }
+
+  document.querySelectorAll("form").forEach(function (form) {
+    if (!form.querySelector("[data-show-when]")) return;
+    updateFollowUps(form);
+    form.addEventListener("change", function () { updateFollowUps(form); });
+  });
+
+  // Typing in an "other" box ticks its option, as respondents expect.
+  document.querySelectorAll("input.other-text").forEach(function (input) {
+    input.addEventListener("input", function () {
+      var option = input.parentElement.querySelector('input[value="other"]');
+      if (option && input.value.trim() !== "" && !option.checked) {
+        option.checked = true;
+        option.dispatchEvent(new Event("change", { bubbles: true }));
+      }
+    });
+  });
+})();

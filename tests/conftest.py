@@ -1,0 +1,156 @@
+"""Fixtures: every database test runs on SQLite and on PostgreSQL.
+
+PostgreSQL tests are skipped when no server answers, except under CI=true, where a missing
+server is a failure: CI must prove the production database works.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import text
+
+from survey import create_app
+from survey.extensions import db
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+POSTGRES_URI = os.environ.get(
+    "SURVEY_TEST_POSTGRES_URI", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+BACKENDS = [
+    s.strip() for s in os.environ.get("SURVEY_TEST_BACKENDS", "sqlite,postgresql").split(",")
+]
+TABLES = ["access_log", "translations", "answers", "api_tokens", "users", "responses"]
+CSRF_PATTERN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def _worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def _postgres_schema_uri() -> str:
+    """A schema of its own per xdist worker, so parallel workers never share tables."""
+    schema = f"test_{_worker()}"
+    plain = POSTGRES_URI.replace("postgresql+psycopg://", "postgresql://")
+    try:
+        with psycopg.connect(plain, connect_timeout=3, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+            conn.execute(f'CREATE SCHEMA "{schema}"')
+    except psycopg.OperationalError as error:
+        message = f"PostgreSQL is not reachable at {POSTGRES_URI}: {error}"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    separator = "&" if "?" in POSTGRES_URI else "?"
+    return f"{POSTGRES_URI}{separator}options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_uri(request, tmp_path_factory) -> str:
+    """A migrated, empty database for the whole session (migrations run once per backend)."""
+    if request.param == "postgresql":
+        uri = _postgres_schema_uri()
+    else:
+        uri = f"sqlite:///{tmp_path_factory.mktemp('db') / 'survey.sqlite3'}"
+    app = create_app(_test_config(uri))
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade(directory=app.extensions["migrate"].directory)
+        db.engine.dispose()
+    return uri
+
+
+def _test_config(uri: str) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "SQLALCHEMY_DATABASE_URI": uri,
+        "AUTO_MIGRATE_SQLITE": False,
+        "RATELIMIT_STORAGE_URI": "memory://",
+    }
+
+
+@pytest.fixture
+def app(database_uri) -> Iterator[Flask]:
+    app = create_app(_test_config(database_uri))
+    with app.app_context():
+        yield app
+        db.session.remove()
+        with db.engine.begin() as conn:
+            for table in TABLES:
+                conn.execute(text(f"DELETE FROM {table}"))  # noqa: S608 - fixed table names
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def csrf_token_from(html: str) -> str:
+    match = CSRF_PATTERN.search(html)
+    assert match, "the page has no CSRF token"
+    return match.group(1)
+
+
+class Respondent:
+    """A person answering the questionnaire through the form contract, page by page."""
+
+    def __init__(self, client: FlaskClient, lang: str = "en"):
+        self.client = client
+        self.lang = lang
+        self.token: str | None = None
+
+    def start(self):
+        page = self.client.get(f"/{self.lang}/")
+        self.token = csrf_token_from(page.get_data(as_text=True))
+        return self.client.post(f"/{self.lang}/", data={"csrf_token": self.token, "action": "next"})
+
+    def open(self, number: int):
+        response = self.client.get(f"/{self.lang}/page/{number}")
+        if response.status_code == 200:
+            self.token = csrf_token_from(response.get_data(as_text=True))
+        return response
+
+    def answer(self, number: int, data=None, action: str = "next", follow: bool = False):
+        """Post page `number` with form-contract `data` (a dict or a list of pairs)."""
+        if self.token is None:
+            self.open(number)
+        pairs = list(data.items()) if isinstance(data, dict) else list(data or [])
+        flat = []
+        for key, value in pairs:
+            for item in value if isinstance(value, list | tuple) else [value]:
+                flat.append((key, item))
+        flat += [("csrf_token", self.token), ("action", action)]
+        from werkzeug.datastructures import MultiDict
+
+        return self.client.post(
+            f"/{self.lang}/page/{number}", data=MultiDict(flat), follow_redirects=follow
+        )
+
+
+@pytest.fixture
+def respondent(client) -> Respondent:
+    return Respondent(client)
+
+
+@pytest.fixture
+def make_respondent(app):
+    """Each call is another person, in their own browser."""
+
+    def make(lang: str = "en") -> Respondent:
+        return Respondent(app.test_client(), lang)
+
+    return make
