@@ -36,7 +36,7 @@ def _worker() -> str:
 
 def _postgres_schema_uri() -> str:
     """A schema of its own per xdist worker, so parallel workers never share tables."""
-    schema = f"test_{_worker()}"
+    schema = f"test_{_worker()}_{os.getpid()}"
     plain = POSTGRES_URI.replace("postgresql+psycopg://", "postgresql://")
     try:
         with psycopg.connect(plain, connect_timeout=3, autocommit=True) as conn:
@@ -48,14 +48,21 @@ def _postgres_schema_uri() -> str:
             pytest.fail(message)
         pytest.skip(message)
     separator = "&" if "?" in POSTGRES_URI else "?"
-    return f"{POSTGRES_URI}{separator}options=-csearch_path%3D{schema}"
+    return f"{POSTGRES_URI}{separator}options=-csearch_path%3D{schema}", schema
+
+
+def _drop_postgres_schema(schema: str) -> None:
+    plain = POSTGRES_URI.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
 def database_uri(request, tmp_path_factory) -> str:
     """A migrated, empty database for the whole session (migrations run once per backend)."""
     if request.param == "postgresql":
-        uri = _postgres_schema_uri()
+        uri, schema = _postgres_schema_uri()
+        request.addfinalizer(lambda: _drop_postgres_schema(schema))
     else:
         uri = f"sqlite:///{tmp_path_factory.mktemp('db') / 'survey.sqlite3'}"
     app = create_app(_test_config(uri))
@@ -74,6 +81,8 @@ def _test_config(uri: str) -> dict:
         "SQLALCHEMY_DATABASE_URI": uri,
         "AUTO_MIGRATE_SQLITE": False,
         "RATELIMIT_STORAGE_URI": "memory://",
+        # Tests sign in many times a minute from one address.
+        "LOGIN_RATE_LIMIT": "1000 per minute",
     }
 
 
@@ -124,6 +133,24 @@ class Respondent:
             self.token = csrf_token_from(response.get_data(as_text=True))
         return response
 
+    def complete(self, answers: dict, action_on_last: str = "submit"):
+        """Start, then post every page with its share of `answers` (form-contract fields)."""
+        from survey.questionnaire import PAGES, QUESTIONS_BY_CODE
+
+        self.start()
+        last = None
+        for number, page in enumerate(PAGES, start=1):
+            fields = set()
+            for code in page.questions:
+                question = QUESTIONS_BY_CODE[code]
+                fields |= set(question.field_names())
+            data = {key: value for key, value in answers.items() if key in fields}
+            self.open(number)
+            action = action_on_last if number == len(PAGES) else "next"
+            last = self.answer(number, data, action=action)
+            assert last.status_code == 302, f"page {number} refused {data}"
+        return last
+
     def answer(self, number: int, data=None, action: str = "next", follow: bool = False):
         """Post page `number` with form-contract `data` (a dict or a list of pairs)."""
         if self.token is None:
@@ -152,5 +179,61 @@ def make_respondent(app):
 
     def make(lang: str = "en") -> Respondent:
         return Respondent(app.test_client(), lang)
+
+    return make
+
+
+class AuthActions:
+    """Sign working-group members in and out through the login page."""
+
+    def __init__(self, client: FlaskClient):
+        self.client = client
+
+    def login(self, email: str = "viewer@example.org", password: str = "correct horse battery"):
+        page = self.client.get("/login")
+        token = csrf_token_from(page.get_data(as_text=True))
+        return self.client.post(
+            "/login", data={"email": email, "password": password, "csrf_token": token}
+        )
+
+    def logout(self):
+        page = self.client.get("/results/")
+        token = csrf_token_from(page.get_data(as_text=True))
+        return self.client.post("/logout", data={"csrf_token": token})
+
+
+@pytest.fixture
+def make_user(app):
+    """Create a working-group account directly; returns the User."""
+    from survey.models import User
+
+    def make(
+        email: str = "viewer@example.org",
+        role: str = "viewer",
+        password: str = "correct horse battery",
+    ):
+        user = User(email=email, role=role)
+        user.set_password(password)
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def auth(client) -> AuthActions:
+    return AuthActions(client)
+
+
+@pytest.fixture
+def make_token(app):
+    """Create an API token for a user the way the CLI does; returns the token string."""
+
+    def make(user) -> str:
+        runner = app.test_cli_runner()
+        result = runner.invoke(args=["create-token", user.email])
+        assert result.exit_code == 0, result.output
+        return result.output.strip().splitlines()[-1]
 
     return make

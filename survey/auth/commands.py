@@ -13,7 +13,7 @@ from survey.extensions import db
 from survey.models import ApiToken, User, hash_token, utcnow
 
 MIN_PASSWORD_LENGTH = 10
-TOKEN_PREFIX = "sv_"
+TOKEN_PREFIX = "sv_"  # noqa: S105 - a marker, not a secret
 
 
 def _read_password() -> str:
