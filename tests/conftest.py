@@ -88,10 +88,13 @@ def _test_config(uri: str) -> dict:
 
 @pytest.fixture
 def app(database_uri) -> Iterator[Flask]:
+    """The app, with no application context pushed: each request gets its own, as in production.
+
+    Tests that read the database directly use `with app.app_context():`.
+    """
     app = create_app(_test_config(database_uri))
+    yield app
     with app.app_context():
-        yield app
-        db.session.remove()
         with db.engine.begin() as conn:
             for table in TABLES:
                 conn.execute(text(f"DELETE FROM {table}"))  # noqa: S608 - fixed table names
@@ -212,10 +215,13 @@ def make_user(app):
         role: str = "viewer",
         password: str = "correct horse battery",
     ):
-        user = User(email=email, role=role)
-        user.set_password(password)
-        db.session.add(user)
-        db.session.commit()
+        with app.app_context():
+            user = User(email=email, role=role)
+            user.set_password(password)
+            db.session.add(user)
+            db.session.commit()
+            db.session.refresh(user)
+            db.session.expunge(user)
         return user
 
     return make

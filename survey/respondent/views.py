@@ -69,10 +69,11 @@ def choose_language():
 
 @bp.route("/<lang>/", methods=["GET", "POST"])
 def welcome():
+    if request.method == "POST":
+        begin_write()
     response = current_response()
     if request.method == "POST":
         if response is None or response.is_submitted:
-            begin_write()
             response = _start()
             db.session.commit()
         return redirect(page_url(1))
