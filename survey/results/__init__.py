@@ -1,3 +1,5 @@
 from flask import Blueprint
 
 bp = Blueprint("results", __name__, url_prefix="/results", template_folder="templates")
+
+from survey.results import translations, views  # noqa: E402, F401

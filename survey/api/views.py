@@ -1,0 +1,1 @@
+"""JSON API (owned by the results work)."""

@@ -1,0 +1,1 @@
+"""Download endpoints for the merged dataset (owned by the exports work)."""

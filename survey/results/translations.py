@@ -1,0 +1,1 @@
+"""Translation of open answers by the working group (owned by the translations work)."""

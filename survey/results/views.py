@@ -1,0 +1,1 @@
+"""Dashboard pages for the working group (owned by the results work)."""
