@@ -222,8 +222,13 @@ def _neighbour(number: int, known: Known, step: int) -> int | None:
     return None
 
 
-def _progress(number: int, known: Known) -> tuple[int, int]:
-    shown = [n for n, p in enumerate(PAGES, start=1) if is_page_asked(p, known) or n == number]
+def _progress(number: int, known: Known, last_saved: int) -> tuple[int, int]:
+    """Page N of M, where M leaves out pages already known to be skipped (q7 without q6)."""
+    shown = [
+        n
+        for n, p in enumerate(PAGES, start=1)
+        if n == number or n > last_saved + 1 or is_page_asked(p, known)
+    ]
     return shown.index(number) + 1, len(shown)
 
 
@@ -231,8 +236,9 @@ def _render_page(number: int, values, errors: dict[str, str], known: Known, stat
     current_page: Page = PAGES[number - 1]
     if not isinstance(values, MultiDict):
         values = MultiDict([(key, value) for key, items in values.items() for value in items])
-    step, steps = _progress(number, known)
     token = session.get(SESSION_KEY)
+    response = find_by_resume_token(token)
+    step, steps = _progress(number, known, response.last_page if response else 0)
     html = render_template(
         "respondent/page.html",
         page=current_page,
