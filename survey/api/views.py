@@ -1,1 +1,61 @@
-"""JSON API (owned by the results work)."""
+"""JSON API for scripts and live dashboards: results, a cheap version, the OpenAPI document.
+
+Every endpoint but the OpenAPI document needs a signed-in session or
+`Authorization: Bearer TOKEN` (`flask --app survey create-token EMAIL`); anonymous
+requests get 401 JSON from the login manager's unauthorized handler.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, jsonify, request
+from flask_login import login_required
+
+from survey import aggregation
+from survey.aggregation import FilterError, Filters
+from survey.api import bp
+from survey.api.openapi import openapi_document
+
+
+def _bad_request(message: str):
+    return jsonify({"error": "bad_request", "message": message}), 400
+
+
+def _no_store(response):
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/results")
+@login_required
+def results():
+    """Totals and every question, filtered (?lang=ru&q2=yes) and optionally compared."""
+    try:
+        filters = Filters.from_args(request.args)
+        locale = _single(request.args, "locale") or current_app.config["BABEL_DEFAULT_LOCALE"]
+        compare = _single(request.args, "compare")
+        if compare:
+            body = aggregation.compare_segments(compare, filters, locale)
+        else:
+            body = aggregation.aggregate_results(filters, locale)
+    except FilterError as error:
+        return _bad_request(str(error))
+    return _no_store(jsonify(body))
+
+
+@bp.get("/version")
+@login_required
+def version():
+    """A value that changes with every submission: poll it, refetch results when it changes."""
+    return _no_store(jsonify(aggregation.version_info()))
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(openapi_document())
+
+
+def _single(args, key: str) -> str | None:
+    values = [value for value in args.getlist(key) if value != ""]
+    if len(values) > 1:
+        raise FilterError(f"Give only one value for {key}.")
+    return values[0] if values else None
