@@ -52,9 +52,17 @@ def is_safe_local_path(target: str | None) -> bool:
 
 
 def sort_key(text: str) -> str:
-    """Alphabetical order that ignores accents and treats ё as е (as Russian dictionaries do)."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold().replace("ё", "е"))
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    """Alphabetical order that ignores accents and treats ё as е (as Russian dictionaries do).
+
+    й is a letter of its own in Russian, not an accented и, so it keeps its place.
+    """
+    folded = text.casefold().replace("ё", "е")
+    return "".join(ch if ch == "й" else _without_accents(ch) for ch in folded)
+
+
+def _without_accents(ch: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", ch)
+    return "".join(part for part in decomposed if not unicodedata.combining(part))
 
 
 @cache
