@@ -10,7 +10,6 @@ from babel import Locale
 from flask import Flask, abort, current_app, g, redirect, request, session, url_for
 from flask_babel import get_locale
 
-LANGUAGE_NAMES = {"en": "English", "ru": "Русский"}
 # Babel's territory list also holds groupings and private-use codes that are not countries.
 NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "ZZ", "XA", "XB"})
 
@@ -104,6 +103,29 @@ def choose_locale(language: str):
     return redirect(target if is_safe_local_path(target) else url_for("respondent.choose_language"))
 
 
+@cache
+def language_name(code: str) -> str:
+    """A language's name in itself ("English", "Русский"), from Babel's locale data."""
+    name = Locale.parse(code).get_display_name(code) or code
+    return name[:1].upper() + name[1:]
+
+
+class _LanguageNames:
+    """`LANGUAGE_NAMES[code]` / `.get(code, default)` for any language code, from Babel."""
+
+    def __getitem__(self, code: str) -> str:
+        return language_name(code)
+
+    def get(self, code: str, default: str | None = None) -> str | None:
+        try:
+            return language_name(code)
+        except (ValueError, TypeError):
+            return default
+
+
+LANGUAGE_NAMES = _LanguageNames()
+
+
 def register(app: Flask) -> None:
     app.add_url_rule("/locale/<language>", "choose_locale", choose_locale)
     app.add_template_global(switch_language_url)
@@ -111,7 +133,7 @@ def register(app: Flask) -> None:
     @app.context_processor
     def inject_languages() -> dict:
         return {
-            "language_names": LANGUAGE_NAMES,
+            "language_names": {code: language_name(code) for code in languages()},
             "available_languages": languages(),
             "current_language": current_language(),
         }
