@@ -191,11 +191,13 @@ class Server:
         """Resident memory (kB) of the master and every worker, by pid."""
         return {pid: rss_kb(pid) for pid in [self.pid, *self.worker_pids()]}
 
-    def log(self) -> str:
+    def log(self, tail: int | None = None) -> str:
+        """The gunicorn error log (its last `tail` characters when given)."""
         try:
-            return self.log_path.read_text(errors="replace")
+            text = self.log_path.read_text(errors="replace")
         except OSError:
             return ""
+        return text[-tail:] if tail else text
 
     def errors_in_log(self) -> list[str]:
         """Log lines that report an error (tracebacks, 'database is locked', worker timeouts)."""
@@ -276,14 +278,14 @@ def start_server(
     deadline = time.monotonic() + startup_timeout
     while True:
         if process.poll() is not None:
-            log = server.log()
+            log = server.log(tail=4000)
             server.stop()
             raise RuntimeError(f"gunicorn exited with {process.returncode}:\n{log}")
         # Every worker imports the app before serving; wait for all of them to be up.
         if _answers(server) and len(server.worker_pids()) >= workers:
             return server
         if time.monotonic() > deadline:
-            log = server.log()
+            log = server.log(tail=4000)
             server.stop()
             raise RuntimeError(f"gunicorn did not answer within {startup_timeout}s:\n{log}")
         time.sleep(0.1)
