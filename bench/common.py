@@ -13,10 +13,10 @@ Typical use::
 Run the scripts from the project root as modules (`python -m bench.load_responses`) or
 as files (`python bench/load_responses.py`); both work.
 
-The server runs `gunicorn "survey:create_app()"` with the configuration passed as `FLASK_*`
-environment variables (`app.config.from_prefixed_env()` reads them). Beware: that function
-JSON-parses every value, so a value such as `FLASK_X=123` becomes an int and `FLASK_X=true`
-a bool; pass dict options (e.g. `SQLALCHEMY_ENGINE_OPTIONS`) as JSON text.
+The server runs `gunicorn "survey:create_app(instance_path=TMP)"` with the configuration
+passed as `FLASK_*` environment variables (`app.config.from_prefixed_env()` reads them).
+Beware: that function JSON-parses every value, so `FLASK_X=123` becomes an int and
+`FLASK_X=true` a bool; pass dict options (e.g. `SQLALCHEMY_ENGINE_OPTIONS`) as JSON text.
 """
 
 from __future__ import annotations
@@ -264,7 +264,8 @@ def start_server(
         "warning",
         "--error-logfile",
         str(work / "gunicorn.log"),
-        "survey:create_app()",
+        # The work directory is the instance path: nothing lands in the project's instance/.
+        f"survey:create_app(instance_path={str(work)!r})",
     ]
     process = subprocess.Popen(
         command,
