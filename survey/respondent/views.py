@@ -159,15 +159,13 @@ def start_over():
 @bp.errorhandler(CSRFError)
 def csrf_failed(error: CSRFError):
     """Show the page again with everything typed, instead of losing it to an expired token."""
-    if request.endpoint != "respondent.page" or not request.view_args:
+    number = (request.view_args or {}).get("number", 0)
+    if request.endpoint != "respondent.page" or not 1 <= number <= len(PAGES):
         return render_template(
             "error.html",
             title=_("Please try again"),
             message=_("Your session has expired. Please go back, reload the page and try again."),
         ), 400
-    number = request.view_args["number"]
-    if not 1 <= number <= len(PAGES):
-        abort(404)
     response = current_response()
     known = stored_answers(response) if response else {}
     message = _(
