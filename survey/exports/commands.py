@@ -1,5 +1,130 @@
+"""CLI: `flask --app survey export FORMAT --out FILE` and `flask --app survey import-csv FILE`."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from pathlib import Path
+
+import click
 from flask import Flask
+from werkzeug.datastructures import MultiDict
+
+from survey.aggregation import FilterError, Filters
+from survey.exports import formats
+from survey.exports.formats import ExportOptions
+from survey.extensions import db
+
+#: FORMAT argument of `flask export`: the file names of the web URLs, and short aliases.
+FORMAT_ALIASES = {
+    "responses.csv": "responses.csv",
+    "csv": "responses.csv",
+    "answers.csv": "answers.csv",
+    "long": "answers.csv",
+    "responses.xlsx": "responses.xlsx",
+    "xlsx": "responses.xlsx",
+    "responses.sav": "responses.sav",
+    "sav": "responses.sav",
+    "codebook.csv": "codebook.csv",
+    "codebook": "codebook.csv",
+}
+
+
+def _filters(pairs: tuple[str, ...], lang: str | None) -> Filters:
+    args: MultiDict = MultiDict()
+    if lang:
+        args.add("lang", lang)
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key or not value:
+            raise click.BadParameter(f"{pair!r}: write filters as QUESTION=OPTION, e.g. q2=yes")
+        args.add(key.strip(), value.strip())
+    try:
+        return Filters.from_args(args)
+    except (FilterError, ValueError) as error:
+        raise click.BadParameter(str(error)) from error
 
 
 def register(app: Flask) -> None:
-    """CLI commands for exports and imports are added here."""
+    @app.cli.command("export")
+    @click.argument("format_name", metavar="FORMAT", type=click.Choice(sorted(FORMAT_ALIASES)))
+    @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+    @click.option("--labels", type=click.Choice(["en", "ru"]), help="Labels instead of codes.")
+    @click.option("--bom", is_flag=True, help="Start CSV files with a UTF-8 byte order mark.")
+    @click.option("--lang", help="Only responses in this language.")
+    @click.option(
+        "--filter",
+        "filter_pairs",
+        multiple=True,
+        metavar="QUESTION=OPTION",
+        help="Only responses with this answer (repeatable), e.g. --filter q2=yes.",
+    )
+    @click.option(
+        "--include-contact",
+        is_flag=True,
+        help="Include contact details (q17); the access is logged with your OS user name.",
+    )
+    def export_command(format_name, out, labels, bom, lang, filter_pairs, include_contact):
+        """Write the dataset as FORMAT (responses.csv|csv, answers.csv|long, xlsx, sav,
+        codebook.csv|codebook) to --out."""
+        name = FORMAT_ALIASES[format_name]
+        options = ExportOptions(
+            filters=_filters(filter_pairs, lang),
+            labels=labels,
+            bom=bom,
+            include_contact=include_contact,
+        )
+        if include_contact:
+            from survey.exports.views import log_contact_access
+
+            log_contact_access(None, f"cli:{getpass.getuser()}", options.describe(name))
+        if name == "responses.xlsx":
+            with out.open("wb") as handle:
+                formats.write_xlsx(options, handle)
+        elif name == "responses.sav":
+            formats.write_sav(options, str(out))
+        else:
+            writer = {
+                "responses.csv": formats.wide_csv,
+                "answers.csv": formats.long_csv,
+                "codebook.csv": formats.codebook_csv,
+            }[name]
+            with out.open("w", encoding="utf-8", newline="") as handle:
+                for chunk in writer(options):
+                    handle.write(chunk)
+        click.echo(f"Wrote {name} to {out}")
+
+    @app.cli.command("import-csv")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--dry-run", is_flag=True, help="Check every row and report; write nothing.")
+    def import_command(path, dry_run):
+        """Import a wide CSV in this survey's export format, all rows or none."""
+        from survey.importer import ImportFileError, import_csv
+
+        try:
+            report = import_csv(path.read_bytes(), dry_run=dry_run)
+        except ImportFileError as error:
+            db.session.rollback()
+            click.echo(f"{path}: {error}", err=True)
+            click.echo("Nothing was imported.", err=True)
+            sys.exit(1)
+        for rejection in report.rejected:
+            click.echo(f"{path}: {rejection}", err=True)
+        if report.rejected:
+            db.session.rollback()
+            click.echo(
+                f"{len(report.rejected)} of {report.rows} rows rejected; nothing was imported.",
+                err=True,
+            )
+            sys.exit(1)
+        if dry_run:
+            db.session.rollback()
+            click.echo(
+                f"Dry run: {report.imported} rows would be imported, "
+                f"{report.skipped} already present; nothing was written."
+            )
+            return
+        db.session.commit()
+        click.echo(
+            f"Imported {report.imported} responses; {report.skipped} already present (skipped)."
+        )

@@ -1,0 +1,464 @@
+"""Import a wide CSV in this project's own export format as submitted responses.
+
+How answers collected elsewhere (another site, a paper form typed up) join the dataset.
+Each row is turned back into form-contract data and validated page by page with
+`survey.questionnaire.parse_page`, the same rules as the web form (q7 offers only what q6
+chose, ranks run 1..k without repeats, follow-ups only when their condition holds). Then:
+
+- the whole file is imported or nothing is (one transaction);
+- a row whose `response_id` already exists with the same content is skipped (counted), with
+  different content it is rejected as a conflict, so importing a file twice adds nothing;
+- cells may hold codes or labels in English or Russian (detected per cell), a UTF-8 BOM is
+  accepted, the apostrophes the export adds against formula injection are removed again
+  (`survey.exports.neutralise.restore`), and `*_en` columns become English translations.
+
+No request objects here: the CLI command calls `import_csv` inside an app context.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid as uuid_module
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from flask import current_app
+from flask_babel import force_locale
+from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
+
+from survey import dataset
+from survey.database import begin_write
+from survey.dataset import Column, format_timestamp, parse_timestamp
+from survey.exports.neutralise import restore
+from survey.extensions import db
+from survey.i18n import countries
+from survey.models import SUBMITTED, Answer, Response, Translation
+from survey.questionnaire import (
+    LONG_TEXT_LIMIT,
+    NOT_APPLICABLE,
+    PAGES,
+    QUESTIONS,
+    QUESTIONS_BY_CODE,
+    AnswerRow,
+    clean_text,
+    parse_page,
+)
+
+LABEL_LANGUAGES = ("en", "ru")
+LOOKUP_BATCH = 500
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be read (encoding, header): nothing is imported."""
+
+
+@dataclass
+class Rejection:
+    line: int
+    response_id: str
+    reason: str
+
+    def __str__(self) -> str:
+        who = f" (response_id {self.response_id})" if self.response_id else ""
+        return f"line {self.line}{who}: {self.reason}"
+
+
+@dataclass
+class ParsedRow:
+    line: int
+    uuid: str
+    language: str
+    started_at: datetime
+    submitted_at: datetime
+    rows: list[AnswerRow]
+    #: (question, option) -> English translation text.
+    translations: dict[tuple[str, str], str]
+
+
+@dataclass
+class ImportReport:
+    rows: int = 0
+    imported: int = 0
+    skipped: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+    dry_run: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.rejected
+
+
+class RowRejected(Exception):
+    pass
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def decode(data: bytes) -> str:
+    """UTF-8 text (a BOM is accepted); invalid bytes name the line they are on."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        byte = data[error.start : error.start + 1].hex()
+        raise ImportFileError(
+            f"line {line}: the file is not valid UTF-8 (byte 0x{byte}); "
+            "save it as UTF-8 (in Excel: 'CSV UTF-8') and try again."
+        ) from error
+
+
+def read_records(text: str) -> Iterable[tuple[int, list[str]]]:
+    """CSV records with the line each starts on (a record may span lines)."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    previous = 0
+    try:
+        for record in reader:
+            start, previous = previous + 1, reader.line_num
+            if record:
+                yield start, record
+    except csv.Error as error:
+        raise ImportFileError(f"line {reader.line_num}: not a valid CSV file ({error})") from error
+
+
+# --------------------------------------------------------------------------- decoding
+
+
+class RowDecoder:
+    """Turns one CSV record into answer rows validated like the web form."""
+
+    def __init__(self, header: list[str]):
+        known = {column.name: column for column in dataset.columns(include_contact=True)}
+        unknown = [name for name in header if name not in known]
+        if unknown:
+            raise ImportFileError(
+                f"line 1: unknown column(s) {', '.join(unknown)}; "
+                "the file must be a wide CSV exported by this survey (see the codebook)."
+            )
+        duplicates = sorted({name for name in header if header.count(name) > 1})
+        if duplicates:
+            raise ImportFileError(f"line 1: column(s) {', '.join(duplicates)} appear twice.")
+        if "language" not in header:
+            raise ImportFileError("line 1: the language column is missing.")
+        self.header = header
+        self.columns = [known[name] for name in header]
+        self.has_contact = any(column.kind == "contact" for column in self.columns)
+        self.encoder = dataset.RowEncoder(include_contact=True)
+        self.reverse = {
+            column.name: self._reverse_labels(column)
+            for column in self.encoder.columns
+            if column.kind in ("single", "yesno", "country", "rank")
+        }
+        self.languages = tuple(current_app.config["LANGUAGES"])
+
+    @staticmethod
+    def _reverse_labels(column: Column) -> dict[str, str]:
+        """Every accepted spelling of a code: the code, then its English and Russian labels."""
+        mapping: dict[str, str] = {}
+        for language in reversed(LABEL_LANGUAGES):
+            for code, label in dataset.option_labels(column, language).items():
+                mapping[label] = code
+        if column.kind == "country":
+            for language in reversed(LABEL_LANGUAGES):
+                mapping.update({name: code for code, name in countries(language)})
+        for code in dataset.option_labels(column, "en"):
+            mapping[code] = code
+        if column.kind == "country":
+            mapping.update({code: code for code, _name in countries("en")})
+        return mapping
+
+    def decode(self, line: int, record: list[str]) -> ParsedRow:
+        if len(record) != len(self.header):
+            raise RowRejected(
+                f"the row has {len(record)} cells but the header has {len(self.header)}."
+            )
+        cells = {name: restore(value) for name, value in zip(self.header, record, strict=True)}
+        row_uuid = self._uuid(cells.get("response_id", ""))
+        language = cells["language"]
+        if language not in self.languages:
+            raise RowRejected(f"language: {language!r} is not one of {', '.join(self.languages)}.")
+        submitted_at = self._timestamp(cells, "submitted_at") or datetime.now(UTC).replace(
+            microsecond=0
+        )
+        started_at = self._timestamp(cells, "started_at") or submitted_at
+        if started_at > submitted_at:
+            raise RowRejected("started_at is later than submitted_at.")
+        codes = self._codes(cells)
+        form = self._form(codes)
+        rows = self._validate(form)
+        self._check_nothing_dropped(codes, rows)
+        translations = self._translations(cells, rows)
+        return ParsedRow(line, row_uuid, language, started_at, submitted_at, rows, translations)
+
+    @staticmethod
+    def _uuid(value: str) -> str:
+        if not value:
+            return str(uuid_module.uuid4())
+        try:
+            parsed = uuid_module.UUID(value)
+        except ValueError:
+            raise RowRejected(f"response_id: {value!r} is not a UUID.") from None
+        if str(parsed) != value:
+            raise RowRejected(f"response_id: write {value!r} as {str(parsed)!r}.")
+        return value
+
+    @staticmethod
+    def _timestamp(cells: Mapping[str, str], name: str) -> datetime | None:
+        value = cells.get(name, "")
+        if not value:
+            return None
+        try:
+            return parse_timestamp(value)
+        except ValueError:
+            raise RowRejected(
+                f"{name}: {value!r} is not a UTC time such as 2026-11-24T12:00:00Z."
+            ) from None
+
+    def _codes(self, cells: Mapping[str, str]) -> dict[str, str]:
+        """Every answer cell with labels turned into codes ("" when the cell is empty)."""
+        codes: dict[str, str] = {}
+        for column in self.columns:
+            value = cells[column.name]
+            kind = column.kind
+            if kind in ("id", "language", "timestamp", "translation") or value == "":
+                codes[column.name] = value
+            elif kind in ("single", "yesno", "country"):
+                code = self.reverse[column.name].get(value)
+                if code is None:
+                    raise RowRejected(f"{column.name}: unknown code or label {value!r}.")
+                codes[column.name] = code
+            elif kind == "flag":
+                if value not in ("0", "1"):
+                    raise RowRejected(f"{column.name}: {value!r} must be 1, 0 or empty.")
+                codes[column.name] = value
+            elif kind == "rank":
+                code = self.reverse[column.name].get(value, value)
+                if code != NOT_APPLICABLE and not (code.isascii() and code.isdigit()):
+                    raise RowRejected(f"{column.name}: {value!r} must be a rank, na or empty.")
+                codes[column.name] = code if code == NOT_APPLICABLE else str(int(code))
+            else:
+                codes[column.name] = value
+        return codes
+
+    def _form(self, codes: Mapping[str, str]) -> MultiDict:
+        """Form-contract data, as the web form would post it."""
+        form: MultiDict = MultiDict()
+        for column in self.columns:
+            value = codes[column.name]
+            if value == "" or column.kind in ("id", "language", "timestamp", "translation"):
+                continue
+            if column.kind == "flag":
+                if value == "1":
+                    form.add(column.question, column.option)
+            else:
+                form.add(column.name, value)
+        return form
+
+    def _validate(self, form: MultiDict) -> list[AnswerRow]:
+        known: dict[str, list[AnswerRow]] = {}
+        with force_locale("en"):
+            for page in PAGES:
+                answers, errors = parse_page(page, form, known)
+                if errors:
+                    raise RowRejected(
+                        "; ".join(f"{code}: {message}" for code, message in errors.items())
+                    )
+                known.update(answers)
+        return [
+            row
+            for q in QUESTIONS
+            if self.has_contact or q.code not in dataset.CONTACT_QUESTIONS
+            for row in known.get(q.code, [])
+        ]
+
+    def _check_nothing_dropped(self, codes: Mapping[str, str], rows: list[AnswerRow]) -> None:
+        """Every value in the file must survive validation; the web form drops some silently
+        (a follow-up whose condition no longer holds, "other" text without "other")."""
+        stored = dataset.StoredResponse(0, "", "", None, None)
+        cells = self.encoder.encode(
+            stored, [(r.question, r.option, r.rank, r.text, None) for r in rows]
+        )
+        back = dict(zip(self.encoder.columns, cells, strict=True))
+        for column in self.columns:
+            given = codes[column.name]
+            if column.kind in ("id", "language", "timestamp", "translation") or given == "":
+                continue
+            result = back[column]
+            result = "" if result is None else str(result)
+            if column.kind == "flag" and given == "0" and result == "":
+                continue  # all options 0: the question was not answered
+            if column.kind in dataset.TEXT_KINDS:
+                if result:
+                    continue
+            elif result == given:
+                continue
+            raise RowRejected(self._dropped_reason(column, given, rows))
+
+    @staticmethod
+    def _dropped_reason(column: Column, given: str, rows: list[AnswerRow]) -> str:
+        q = QUESTIONS_BY_CODE[column.question]
+        if q.condition is not None:
+            return (
+                f"{column.name} is answered, but it is asked only when "
+                f"{q.condition.question} = {q.condition.option}."
+            )
+        if column.kind == "other_text":
+            return f"{column.name} has text, but {column.question} is not 'other'."
+        if column.kind == "rank" and getattr(q, "source", None):
+            return f"{column.name}: {column.option} is ranked but was not chosen in {q.source}."
+        return f"{column.name}: the value {given!r} does not fit the other answers."
+
+    def _translations(
+        self, cells: Mapping[str, str], rows: list[AnswerRow]
+    ) -> dict[tuple[str, str], str]:
+        with_text = {(row.question, row.option) for row in rows if row.text}
+        result: dict[tuple[str, str], str] = {}
+        for column in self.columns:
+            if column.kind != "translation" or not cells[column.name]:
+                continue
+            key = (column.question, column.option)
+            if key not in with_text:
+                raise RowRejected(
+                    f"{column.name} has a translation but there is no text to translate."
+                )
+            with force_locale("en"):
+                text, error = clean_text(cells[column.name], LONG_TEXT_LIMIT)
+            if error:
+                raise RowRejected(f"{column.name}: {error}")
+            if text:
+                result[key] = text
+        return result
+
+
+# --------------------------------------------------------------------------- importing
+
+
+def import_csv(data: bytes, dry_run: bool = False) -> ImportReport:
+    """Validate every row, then import all of them or none; the caller's session commits."""
+    if not dry_run:
+        begin_write()
+    report = ImportReport(dry_run=dry_run)
+    records = iter(read_records(decode(data)))
+    try:
+        _line, header = next(records)
+    except StopIteration:
+        raise ImportFileError("the file is empty.") from None
+    decoder = RowDecoder(header)
+    parsed: list[ParsedRow] = []
+    seen: dict[str, int] = {}
+    for line, record in records:
+        report.rows += 1
+        response_id = (
+            record[header.index("response_id")]
+            if "response_id" in header and len(record) == len(header)
+            else ""
+        )
+        try:
+            row = decoder.decode(line, record)
+        except RowRejected as rejected:
+            report.rejected.append(Rejection(line, response_id, str(rejected)))
+            continue
+        if row.uuid in seen:
+            report.rejected.append(
+                Rejection(line, response_id, f"the same response_id is on line {seen[row.uuid]}.")
+            )
+            continue
+        seen[row.uuid] = line
+        parsed.append(row)
+
+    new_rows = []
+    existing = _existing(row.uuid for row in parsed)
+    for row in parsed:
+        stored = existing.get(row.uuid)
+        if stored is None:
+            new_rows.append(row)
+        elif _same_content(stored, row, decoder.has_contact):
+            report.skipped += 1
+        else:
+            report.rejected.append(
+                Rejection(
+                    row.line,
+                    row.uuid,
+                    "conflict: a response with this response_id already exists "
+                    "with different answers.",
+                )
+            )
+    if report.rejected or dry_run:
+        report.imported = 0 if report.rejected else len(new_rows)
+        db.session.rollback()
+        return report
+    for row in new_rows:
+        _insert(row)
+    report.imported = len(new_rows)
+    return report
+
+
+def _existing(uuids: Iterable[str]) -> dict[str, Response]:
+    found: dict[str, Response] = {}
+    batch: list[str] = []
+
+    def lookup() -> None:
+        for response in db.session.scalars(select(Response).where(Response.uuid.in_(batch))):
+            found[response.uuid] = response
+        batch.clear()
+
+    for value in uuids:
+        batch.append(value)
+        if len(batch) == LOOKUP_BATCH:
+            lookup()
+    if batch:
+        lookup()
+    return found
+
+
+def _same_content(stored: Response, row: ParsedRow, with_contact: bool) -> bool:
+    if (
+        stored.status != SUBMITTED
+        or stored.language != row.language
+        or format_timestamp(stored.started_at) != format_timestamp(row.started_at)
+        or format_timestamp(stored.submitted_at) != format_timestamp(row.submitted_at)
+    ):
+        return False
+    query = select(Answer.question, Answer.option, Answer.rank, Answer.text).where(
+        Answer.response_id == stored.id
+    )
+    if not with_contact:
+        query = query.where(Answer.question.not_in(sorted(dataset.CONTACT_QUESTIONS)))
+    answers = {AnswerRow(*cells) for cells in db.session.execute(query)}
+    return answers == set(row.rows)
+
+
+def _insert(row: ParsedRow) -> None:
+    response = Response(
+        uuid=row.uuid,
+        language=row.language,
+        status=SUBMITTED,
+        started_at=row.started_at,
+        updated_at=row.submitted_at,
+        submitted_at=row.submitted_at,
+        last_page=len(PAGES),
+        source="import",
+    )
+    db.session.add(response)
+    db.session.flush()
+    answers = {
+        (r.question, r.option): Answer(
+            response_id=response.id, question=r.question, option=r.option, rank=r.rank, text=r.text
+        )
+        for r in row.rows
+    }
+    db.session.add_all(answers.values())
+    if row.translations:
+        db.session.flush()
+        db.session.add_all(
+            Translation(
+                answer_id=answers[key].id,
+                language=dataset.TRANSLATION_LANGUAGE,
+                text=text,
+                translated_by_id=None,
+            )
+            for key, text in row.translations.items()
+        )
