@@ -1,0 +1,301 @@
+"""Translations of open answers by the working group, one per answer and target language.
+
+A plain module (no request objects) used by the translations page, the dashboard and the
+exports. "Open answers" are the text questions (q8–q11, q13, q15), the follow-ups q2_role and
+q5_budget, and the "other" texts of q1, q6 and q16, each addressed by its form field
+(``q8``, ``q6_other``). Contact details (q17) are personal data and never translatable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.sql import ColumnElement
+
+from survey.extensions import db
+from survey.models import SUBMITTED, Answer, Response, Translation, User, utcnow
+from survey.questionnaire import LONG_TEXT_LIMIT, QUESTIONS, ChoiceQuestion, clean_text
+
+#: Largest number of ids sent in one IN (...) list (SQLite allows 32,766 parameters).
+CHUNK = 5_000
+
+
+@dataclass(frozen=True)
+class OpenField:
+    """A translatable field: the form field name and where its text is stored."""
+
+    field: str
+    question: str
+    option: str
+
+
+def _open_fields() -> tuple[OpenField, ...]:
+    fields = []
+    for question in QUESTIONS:
+        if question.type == "text":
+            fields.append(OpenField(question.code, question.code, ""))
+        elif isinstance(question, ChoiceQuestion) and question.other_field:
+            fields.append(OpenField(question.other_field, question.code, "other"))
+    return tuple(fields)
+
+
+#: In questionnaire order: q1_other, q2_role, q5_budget, q6_other, q8 … q15, q16_other.
+OPEN_FIELDS: tuple[OpenField, ...] = _open_fields()
+OPEN_FIELDS_BY_NAME: dict[str, OpenField] = {field.field: field for field in OPEN_FIELDS}
+# A question code names its "other" text too: ?question=q6 means q6_other.
+_ALIASES = {field.question: field.field for field in OPEN_FIELDS if field.option == "other"}
+
+
+class TranslationError(ValueError):
+    """A translation that cannot be stored (too long, control characters, wrong answer)."""
+
+
+@dataclass(frozen=True)
+class TranslationInfo:
+    text: str
+    translated_by: str | None  # the translator's e-mail, None if the account is gone
+    translated_at: datetime
+
+
+@dataclass(frozen=True)
+class PendingAnswer:
+    """An open answer to translate, with its current translation into the target language."""
+
+    answer_id: int
+    field: str
+    text: str
+    language: str  # the respondent's language: the language of the original
+    response_uuid: str
+    submitted_at: datetime | None
+    translation: TranslationInfo | None
+
+
+@dataclass(frozen=True)
+class PendingPage:
+    items: list[PendingAnswer]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def open_field(name: str | None) -> OpenField | None:
+    """The open field called `name` (``q8``, ``q6_other`` or ``q6``), or None."""
+    if not name:
+        return None
+    return OPEN_FIELDS_BY_NAME.get(_ALIASES.get(name, name))
+
+
+def field_of(question: str, option: str) -> str | None:
+    """The open field an answer row belongs to, None if it is not an open answer."""
+    for field in OPEN_FIELDS:
+        if field.question == question and field.option == option:
+            return field.field
+    return None
+
+
+def is_open_answer() -> ColumnElement[bool]:
+    """SQL condition: the answer row holds translatable free text (never q17)."""
+    return and_(
+        or_(*(and_(Answer.question == f.question, Answer.option == f.option) for f in OPEN_FIELDS)),
+        Answer.text.is_not(None),
+        Answer.text != "",
+    )
+
+
+def _chunks(ids: Iterable[int]) -> Iterator[list[int]]:
+    unique = sorted({int(i) for i in ids})
+    for start in range(0, len(unique), CHUNK):
+        yield unique[start : start + CHUNK]
+
+
+def translations_for(answer_ids: Iterable[int], language: str) -> dict[int, str]:
+    """Translated text into `language` for those of `answer_ids` that have one."""
+    found: dict[int, str] = {}
+    for chunk in _chunks(answer_ids):
+        rows = db.session.execute(
+            select(Translation.answer_id, Translation.text).where(
+                Translation.answer_id.in_(chunk), Translation.language == language
+            )
+        )
+        found.update({answer_id: text for answer_id, text in rows})
+    return found
+
+
+def translation_details(answer_ids: Iterable[int], language: str) -> dict[int, TranslationInfo]:
+    """Like `translations_for`, with who translated and when."""
+    found: dict[int, TranslationInfo] = {}
+    for chunk in _chunks(answer_ids):
+        rows = db.session.execute(
+            select(
+                Translation.answer_id,
+                Translation.text,
+                User.email,
+                Translation.translated_at,
+            )
+            .outerjoin(User, User.id == Translation.translated_by_id)
+            .where(Translation.answer_id.in_(chunk), Translation.language == language)
+        )
+        for answer_id, text, email, at in rows:
+            found[answer_id] = TranslationInfo(text, email, at)
+    return found
+
+
+def _pending_query(language: str, field: OpenField | None):
+    field_order = case(
+        *(
+            (and_(Answer.question == f.question, Answer.option == f.option), position)
+            for position, f in enumerate(OPEN_FIELDS)
+        ),
+        else_=len(OPEN_FIELDS),
+    )
+    query = (
+        select(Answer.id)
+        .join(Response, Response.id == Answer.response_id)
+        .outerjoin(
+            Translation,
+            and_(Translation.answer_id == Answer.id, Translation.language == language),
+        )
+        .where(Response.status == SUBMITTED, Response.language != language, is_open_answer())
+    )
+    if field is not None:
+        query = query.where(Answer.question == field.question, Answer.option == field.option)
+    return query, field_order
+
+
+def pending_answers(
+    language: str,
+    field: str | None = None,
+    untranslated_only: bool = True,
+    page: int = 1,
+    per_page: int = 50,
+) -> PendingPage:
+    """Open answers of submitted responses not written in `language`, to translate into it.
+
+    In questionnaire order (by field), then oldest first; `field` limits them to one field.
+    """
+    chosen = open_field(field)
+    if field and chosen is None:
+        raise TranslationError(f"not an open question: {field}")
+    query, field_order = _pending_query(language, chosen)
+    if untranslated_only:
+        query = query.where(Translation.id.is_(None))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    page = max(1, page)
+    items = _items(
+        query.order_by(field_order, Answer.id).limit(per_page).offset((page - 1) * per_page)
+    )
+    return PendingPage(items, total, page, per_page)
+
+
+def answers_by_id(answer_ids: Iterable[int], language: str) -> list[PendingAnswer]:
+    """Those of `answer_ids` translatable into `language`, as listed by `pending_answers`."""
+    items: list[PendingAnswer] = []
+    for chunk in _chunks(answer_ids):
+        query, field_order = _pending_query(language, None)
+        items += _items(query.where(Answer.id.in_(chunk)).order_by(field_order, Answer.id))
+    return items
+
+
+def _items(query) -> list[PendingAnswer]:
+    rows = db.session.execute(
+        query.with_only_columns(
+            Answer.id,
+            Answer.question,
+            Answer.option,
+            Answer.text,
+            Response.language,
+            Response.uuid,
+            Response.submitted_at,
+            Translation.text,
+            User.email,
+            Translation.translated_at,
+        ).outerjoin(User, User.id == Translation.translated_by_id)
+    )
+    return [
+        PendingAnswer(
+            answer_id=answer_id,
+            field=field_of(question, option) or question,
+            text=text,
+            language=lang,
+            response_uuid=uuid,
+            submitted_at=submitted_at,
+            translation=(
+                TranslationInfo(translated, email, at) if translated is not None else None
+            ),
+        )
+        for (
+            answer_id,
+            question,
+            option,
+            text,
+            lang,
+            uuid,
+            submitted_at,
+            translated,
+            email,
+            at,
+        ) in rows
+    ]
+
+
+def progress(language: str) -> dict[str, tuple[int, int]]:
+    """Per open field: (answers to translate into `language`, of which translated)."""
+    query, _order = _pending_query(language, None)
+    rows = db.session.execute(
+        query.with_only_columns(
+            Answer.question, Answer.option, func.count(Answer.id), func.count(Translation.id)
+        ).group_by(Answer.question, Answer.option)
+    )
+    counts = {}
+    for question, option, total, translated in rows:
+        name = field_of(question, option)
+        if name:
+            counts[name] = (total, translated)
+    return counts
+
+
+def clean_translation(raw: str) -> tuple[str, str | None]:
+    """The text to store and an error message (in the current locale), as for answers."""
+    return clean_text(raw or "", LONG_TEXT_LIMIT)
+
+
+def save_translation(
+    answer: Answer | int, language: str, text: str, user: User | None
+) -> Translation | None:
+    """Store (or replace) the translation of `answer` into `language`, by `user`, now.
+
+    An empty text deletes the translation and returns None. Raises TranslationError when the
+    text cannot be stored or the answer is not an open answer in another language. The caller
+    commits (after `survey.database.begin_write()` on SQLite).
+    """
+    answer_id = answer if isinstance(answer, int) else answer.id
+    cleaned, error = clean_translation(text)
+    if error:
+        raise TranslationError(error)
+    if not answers_by_id([answer_id], language):
+        raise TranslationError(f"answer {answer_id} cannot be translated into {language}")
+    existing = db.session.scalar(
+        select(Translation).where(
+            Translation.answer_id == answer_id, Translation.language == language
+        )
+    )
+    if not cleaned:
+        if existing is not None:
+            db.session.delete(existing)
+            db.session.flush()
+        return None
+    if existing is None:
+        existing = Translation(answer_id=answer_id, language=language, text=cleaned)
+        db.session.add(existing)
+    existing.text = cleaned
+    existing.translated_by_id = user.id if user is not None else None
+    existing.translated_at = utcnow()
+    db.session.flush()
+    return existing
