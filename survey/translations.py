@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import datetime
 
 from sqlalchemy import and_, case, func, or_, select
@@ -79,6 +80,8 @@ class PendingPage:
     total: int
     page: int
     per_page: int
+    #: Per open field: (answers to translate into the language, of which translated).
+    counts: dict[str, tuple[int, int]] = dataclass_field(default_factory=dict)
 
     @property
     def pages(self) -> int:
@@ -103,6 +106,7 @@ def field_of(question: str, option: str) -> str | None:
 def is_open_answer() -> ColumnElement[bool]:
     """SQL condition: the answer row holds translatable free text (never q17)."""
     return and_(
+        Answer.question.in_({f.question for f in OPEN_FIELDS}),
         or_(*(and_(Answer.question == f.question, Answer.option == f.option) for f in OPEN_FIELDS)),
         Answer.text.is_not(None),
         Answer.text != "",
@@ -178,20 +182,33 @@ def pending_answers(
 ) -> PendingPage:
     """Open answers of submitted responses not written in `language`, to translate into it.
 
-    In questionnaire order (by field), then oldest first; `field` limits them to one field.
+    In questionnaire order (by field), then in order of arrival; `field` limits them to one
+    field. Counted per field first (GROUP BY), then each field's slice of the page is read
+    along the (question, option, response_id) index.
     """
     chosen = open_field(field)
     if field and chosen is None:
         raise TranslationError(f"not an open question: {field}")
-    query, field_order = _pending_query(language, chosen)
-    if untranslated_only:
-        query = query.where(Translation.id.is_(None))
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    counts = progress(language)
+    fields = [chosen] if chosen else list(OPEN_FIELDS)
     page = max(1, page)
-    items = _items(
-        query.order_by(field_order, Answer.id).limit(per_page).offset((page - 1) * per_page)
-    )
-    return PendingPage(items, total, page, per_page)
+    skip, wanted = (page - 1) * per_page, per_page
+    total, items = 0, []
+    for current in fields:
+        all_count, translated = counts.get(current.field, (0, 0))
+        available = all_count - translated if untranslated_only else all_count
+        total += available
+        if wanted <= 0 or available <= skip:
+            skip = max(0, skip - available)
+            continue
+        query, _order = _pending_query(language, current)
+        if untranslated_only:
+            query = query.where(Translation.id.is_(None))
+        slice_ = _items(query.order_by(Answer.response_id).limit(wanted).offset(skip))
+        items += slice_
+        wanted -= len(slice_)
+        skip = 0
+    return PendingPage(items, total, page, per_page, counts)
 
 
 def answers_by_id(answer_ids: Iterable[int], language: str) -> list[PendingAnswer]:

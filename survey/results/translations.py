@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import wraps
 from urllib.parse import urlencode
 
+from babel import Locale
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import _, format_datetime, ngettext
 from flask_login import current_user, login_required
@@ -19,7 +20,7 @@ from flask_login import current_user, login_required
 from survey import translations as ops
 from survey.database import begin_write
 from survey.extensions import db
-from survey.i18n import language_name, languages
+from survey.i18n import current_language, language_name, languages
 from survey.questionnaire import QUESTIONS_BY_CODE
 from survey.results import bp
 
@@ -62,6 +63,11 @@ def field_label(name: str) -> str:
     return _("Question %(number)s", number=_number(field.question))
 
 
+def language_label(code: str) -> str:
+    """A language's name in the viewer's language, for use inside a sentence."""
+    return Locale.parse(code).get_display_name(current_language()) or code
+
+
 def _normalise(text: str) -> str:
     return (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
 
@@ -99,8 +105,8 @@ def group(items: list[ops.PendingAnswer]) -> list[Group]:
     return groups
 
 
-def _render(state, items, total, pages, typed=None, errors=None, status=200):
-    progress = ops.progress(state["to"])
+def _render(state, items, total, pages, typed=None, errors=None, status=200, progress=None):
+    progress = ops.progress(state["to"]) if progress is None else progress
     return (
         render_template(
             "results/translations.html",
@@ -116,7 +122,7 @@ def _render(state, items, total, pages, typed=None, errors=None, status=200):
                 for f in ops.OPEN_FIELDS
             ],
             languages=[(code, language_name(code)) for code in languages()],
-            language_name=language_name,
+            language_label=language_label,
             page_url=lambda **changes: page_url(state, **changes),
             when=lambda value: format_datetime(value, "medium") if value else "",
         ),
@@ -150,7 +156,7 @@ def translations():
         page=state["page"],
         per_page=PER_PAGE,
     )
-    return _render(state, listing.items, listing.total, listing.pages)
+    return _render(state, listing.items, listing.total, listing.pages, progress=listing.counts)
 
 
 def save():

@@ -86,7 +86,7 @@ def test_russian_open_answers_are_listed_for_translation_into_english(
     assert EN_ANSWERS["q8"] not in body
     assert EN_ANSWERS["q2_role"] not in body
     assert EN_ANSWERS["q16_other"] not in body
-    assert "Original in Русский" in body
+    assert "Original in Russian" in body
 
 
 def test_contact_details_never_appear(make_respondent, signed_in, client):
