@@ -57,12 +57,18 @@ def export_options(name: str) -> ExportOptions:
     if options.include_contact:
         if not current_user.is_admin:
             abort(403)
-        log_contact_access(current_user.id, current_user.email, options.describe(name))
+        user_id, email = current_user.id, current_user.email
+        log_contact_access(user_id, email, options.describe(name))
     return options
 
 
 def log_contact_access(user_id: int | None, email: str, detail: str) -> None:
-    """Record who obtained contact details, and commit before any of them leaves."""
+    """Record who obtained contact details, and commit before any of them leaves.
+
+    Loading the signed-in user already opened a read transaction; end it so the log entry
+    gets a write transaction of its own (BEGIN IMMEDIATE on SQLite).
+    """
+    db.session.rollback()
     begin_write()
     db.session.add(
         AccessLog(user_id=user_id, user_email=email, action="export_contact", detail=detail)
