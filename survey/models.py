@@ -214,3 +214,47 @@ class AccessLog(db.Model):
 
     def __repr__(self) -> str:
         return f"<AccessLog {self.user_email} {self.action} {self.at}>"
+
+
+class Category(db.Model):
+    """A category the working group codes open answers into ("Financing", "Training"...).
+
+    `question` is the open field it belongs to (q9, q2_role, q6_other, ...).
+    """
+
+    __tablename__ = "categories"
+    __table_args__ = (
+        UniqueConstraint("question", "name_en", name="uq_categories_question_name_en"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    question: Mapped[str] = mapped_column(String(32), nullable=False)
+    name_en: Mapped[str] = mapped_column(String(200), nullable=False)
+    #: Russian name; empty until someone gives one (the English name is shown meanwhile).
+    name_ru: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<Category {self.question} {self.name_en}>"
+
+
+class AnswerCategory(db.Model):
+    """One open answer coded into one category."""
+
+    __tablename__ = "answer_categories"
+    __table_args__ = (
+        # Counting answers per category reads this index only.
+        Index("ix_answer_categories_category_answer", "category_id", "answer_id"),
+    )
+
+    answer_id: Mapped[int] = mapped_column(
+        ForeignKey("answers.id", ondelete="CASCADE", name="fk_answer_categories_answer_id"),
+        primary_key=True,
+    )
+    category_id: Mapped[int] = mapped_column(
+        ForeignKey("categories.id", ondelete="CASCADE", name="fk_answer_categories_category_id"),
+        primary_key=True,
+    )
+
+    def __repr__(self) -> str:
+        return f"<AnswerCategory answer={self.answer_id} category={self.category_id}>"
