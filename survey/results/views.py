@@ -104,9 +104,7 @@ def raw_number(value: float | int | None) -> str:
     """A machine-readable number for data- attributes (never localised)."""
     if value is None:
         return ""
-    if isinstance(value, float):
-        return f"{value:.4f}".rstrip("0").rstrip(".")
-    return str(value)
+    return repr(float(value)) if isinstance(value, float) else str(value)
 
 
 # --------------------------------------------------------------------------- query arguments
@@ -584,12 +582,22 @@ class _Row:
     answer_id: int
 
 
+def log_contact_access(uuid: str) -> None:
+    """Record that the signed-in admin is about to see one response's contact details.
+
+    Loading the user and the response opened a read transaction; end it so the entry gets a
+    write transaction of its own (BEGIN IMMEDIATE on SQLite), committed before anything shows.
+    """
+    user_id, email = current_user.id, current_user.email
+    db.session.rollback()
+    begin_write()
+    db.session.add(AccessLog(user_id=user_id, user_email=email, action="view_contact", detail=uuid))
+    db.session.commit()
+
+
 @bp.route("/responses/<uuid>", methods=["GET", "POST"])
 @login_required
 def response_detail(uuid: str):
-    if request.method == "POST":
-        # Showing contact details writes an access-log entry.
-        begin_write()
     response = db.session.scalar(
         select(Response).where(Response.uuid == uuid, Response.status == SUBMITTED)
     )
@@ -599,6 +607,8 @@ def response_detail(uuid: str):
     show_contact = request.method == "POST" and request.form.get("action") == "show_contact"
     if show_contact and not current_user.is_admin:
         abort(403)
+    if show_contact:
+        log_contact_access(response.uuid)
     rows = [
         _Row(*row)
         for row in db.session.execute(
@@ -626,15 +636,6 @@ def response_detail(uuid: str):
         contact = [
             (labels.get(row.option, row.option), row.text or "") for row in grouped.get("q17", [])
         ]
-        db.session.add(
-            AccessLog(
-                user_id=current_user.id,
-                user_email=current_user.email,
-                action="view_contact",
-                detail=response.uuid,
-            )
-        )
-        db.session.commit()
     known = stored_answers(response)
     shown = []
     for question in QUESTIONS:
