@@ -1,4 +1,4 @@
-"""Translation of open answers by the working group.
+"""Translation of open answers by the working group, and coding them into categories.
 
 `GET /results/translations?to=en&question=q8&show=all&page=2` lists open answers of submitted
 responses written in another language than `to`, grouped by question, each original beside a
@@ -17,6 +17,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import _, format_datetime, ngettext
 from flask_login import current_user, login_required
 
+from survey import coding
 from survey import translations as ops
 from survey.database import begin_write
 from survey.extensions import db
@@ -204,3 +205,112 @@ def save():
     else:
         flash(_("Nothing to save: no translation was changed."))
     return redirect(page_url(state))
+
+
+# --------------------------------------------------------------------------- coding
+
+
+def _coding_question() -> str | None:
+    name = request.args.get("question") or None
+    if name is None:
+        return None
+    field = ops.open_field(name)
+    if field is None:
+        abort(404)
+    return field.field
+
+
+def categories_url(question: str | None, page: int = 1) -> str:
+    query = {"question": question} if question else {}
+    if page > 1:
+        query["page"] = page
+    suffix = f"?{urlencode(query)}" if query else ""
+    return f"{url_for('results.categories')}{suffix}"
+
+
+def _render_categories(question, page=1, typed=None, error=None, status=200):
+    language = current_language()
+    context = {
+        "question": question,
+        "heading": field_heading(question) if question else None,
+        "fields": [(f.field, field_label(f.field)) for f in ops.OPEN_FIELDS],
+        "typed": typed or {},
+        "error": error,
+        "language": language,
+        "page": page,
+        "categories_url": categories_url,
+        "language_label": language_label,
+    }
+    if question:
+        counts = coding.category_counts(question)
+        answers, total = coding.answers_with_categories(question, page, PER_PAGE)
+        translated = ops.translations_for(
+            [a.answer_id for a in answers if a.language != language], language
+        )
+        context.update(
+            counts=counts,
+            progress=coding.coding_progress(question),
+            answers=answers,
+            total=total,
+            pages=max(1, -(-total // PER_PAGE)),
+            translated=translated,
+        )
+    return render_template("results/translations_categories.html", **context), status
+
+
+@bp.route("/categories", methods=["GET", "POST"])
+@write_on_post
+@login_required
+def categories():
+    question = _coding_question()
+    try:
+        page = max(1, int(request.args.get("page", "1")))
+    except ValueError:
+        page = 1
+    if request.method == "GET":
+        return _render_categories(question, page)
+    if question is None:
+        abort(400)
+    action = request.form.get("action")
+    if action == "create":
+        typed = {
+            "name_en": request.form.get("name_en", ""),
+            "name_ru": request.form.get("name_ru", ""),
+        }
+        try:
+            category = coding.create_category(question, typed["name_en"], typed["name_ru"])
+        except coding.CodingError as error:
+            db.session.rollback()
+            return _render_categories(question, page, typed, str(error), status=400)
+        db.session.commit()
+        flash(_("Category “%(name)s” added.", name=category.name_en))
+    elif action == "delete":
+        try:
+            category_id = int(request.form.get("category", ""))
+        except ValueError:
+            abort(400)
+        counts = {c.id: c for c in coding.category_counts(question)}
+        if category_id not in counts:
+            abort(400)
+        coding.delete_category(category_id)
+        db.session.commit()
+        flash(_("Category “%(name)s” deleted.", name=counts[category_id].name_en))
+    elif action == "code":
+        added, removed = set(), set()
+        try:
+            for value in request.form.getlist("answer"):
+                answer_id = int(value)
+                was = {int(c) for c in request.form.get(f"was-{answer_id}", "").split() if c}
+                now = {int(c) for c in request.form.getlist(f"c-{answer_id}")}
+                added |= {(answer_id, c) for c in now - was}
+                removed |= {(answer_id, c) for c in was - now}
+            coding.change_codings(question, added, removed)
+        except (ValueError, coding.CodingError):
+            abort(400)
+        db.session.commit()
+        flash(
+            ngettext("Saved %(num)d change.", "Saved %(num)d changes.", len(added) + len(removed))
+        )
+    else:
+        abort(400)
+    return redirect(categories_url(question, page))

@@ -1,4 +1,4 @@
-// Translations page: warn before leaving with translations typed but not saved.
+// Translations and coding pages: warn before leaving with changes typed but not saved.
 (function () {
   "use strict";
   var form = document.querySelector(".translation-form");
@@ -7,7 +7,7 @@
   }
   var dirty = false;
   form.addEventListener("input", function (event) {
-    if (event.target.tagName === "TEXTAREA") {
+    if (event.target.tagName === "TEXTAREA" || event.target.type === "checkbox") {
       dirty = true;
     }
   });
