@@ -160,12 +160,12 @@ class ActiveFilter:
 
 
 def language_label(code: str) -> str:
-    """A language's name in the viewer's language ("Russian", "русский")."""
+    """A language's name in the viewer's language, capitalised ("Russian", "Русский")."""
     try:
         name = Locale.parse(code).get_display_name(current_language()) or code
     except (ValueError, TypeError):
         return code
-    return name
+    return name[:1].upper() + name[1:]
 
 
 def choice_label(code: str, value: str, language: str) -> str:
@@ -447,6 +447,7 @@ def dashboard_context(args: MultiDict, language: str) -> tuple[dict[str, Any], i
         "body": body,
         "comparison": comparison,
         "compare": state.compare,
+        "compare_label": dict(compare_choices()).get(state.compare or "", state.compare),
         "error": state.error,
         "version": aggregation.data_version(),
         "questions": [q for q in QUESTIONS],
