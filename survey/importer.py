@@ -277,9 +277,9 @@ class RowDecoder:
     def _check_nothing_dropped(self, codes: Mapping[str, str], rows: list[AnswerRow]) -> None:
         """Every value in the file must survive validation; the web form drops some silently
         (a follow-up whose condition no longer holds, "other" text without "other")."""
-        stored = dataset.StoredResponse(0, "", "", None, None)
         cells = self.encoder.encode(
-            stored, [(r.question, r.option, r.rank, r.text, None) for r in rows]
+            (0, "", "", None, None),
+            [(None, None, r.question, r.option, r.rank, r.text) for r in rows],
         )
         back = dict(zip(self.encoder.columns, cells, strict=True))
         for column in self.columns:

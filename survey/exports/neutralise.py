@@ -18,6 +18,7 @@ from __future__ import annotations
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 PREFIX = "'"
 _ESCAPED_STARTS = (*FORMULA_STARTS, PREFIX)
+ESCAPED_FIRST_CHARACTERS = frozenset(_ESCAPED_STARTS)
 
 
 def neutralise(text: str) -> str:
