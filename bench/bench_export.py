@@ -111,8 +111,10 @@ def download(server, path: str, token: str, target: Path) -> dict:
     peaks = sampler.stop()
     # The worker that served the request is the one whose memory moved the most.
     served = max(workers, key=lambda pid: peaks[pid] - before[pid])
-    with target.open(encoding="utf-8-sig", newline="") as handle:
-        rows = sum(1 for _row in csv.reader(handle)) - 1
+    rows = None
+    if path.split("?")[0].endswith("responses.csv"):
+        with target.open(encoding="utf-8-sig", newline="") as handle:
+            rows = sum(1 for _row in csv.reader(handle)) - 1
     return {
         "path": path,
         "first_byte_s": first_byte or total,
@@ -150,7 +152,8 @@ def run_backend(backend: str, n: int, paths: list[str], workdir: Path) -> list[d
             print(
                 f"  {path}: first byte {result['first_byte_s']:.3f} s, "
                 f"total {result['total_s']:.2f} s, {result['mb']:.1f} MB, "
-                f"{result['rows']} rows, worker RSS {result['rss_before_mb']:.0f} → "
+                f"{'-' if result['rows'] is None else result['rows']} rows, "
+                f"worker RSS {result['rss_before_mb']:.0f} → "
                 f"{result['rss_peak_mb']:.0f} MB (VmHWM {result['vmhwm_mb']:.0f} MB)",
                 flush=True,
             )
@@ -189,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
             [
                 r["backend"],
                 r["path"],
-                r["rows"],
+                "-" if r["rows"] is None else r["rows"],
                 f"{r['mb']:.1f}",
                 f"{r['first_byte_s']:.3f}",
                 f"{r['total_s']:.2f}",
@@ -201,13 +204,19 @@ def main(argv: list[str] | None = None) -> int:
         ],
         markdown=args.markdown,
     )
+    # The targets are for the streamed CSV exports; XLSX and .sav are built before sending.
     failed = [
         r
         for r in results
-        if r["rows"] != r["expected_rows"]
-        or r["first_byte_s"] >= TARGET_FIRST_BYTE_S
-        or (r["path"].endswith("responses.csv") and r["total_s"] >= TARGET_TOTAL_S)
-        or max(r["rss_peak_mb"], r["vmhwm_mb"]) >= TARGET_PEAK_MB
+        if r["rows"] not in (None, r["expected_rows"])
+        or (
+            r["path"].split("?")[0].endswith("responses.csv")
+            and (
+                r["first_byte_s"] >= TARGET_FIRST_BYTE_S
+                or r["total_s"] >= TARGET_TOTAL_S
+                or max(r["rss_peak_mb"], r["vmhwm_mb"]) >= TARGET_PEAK_MB
+            )
+        )
     ]
     for r in failed:
         print(f"MISSED a target or a row count: {r['backend']} {r['path']}")
