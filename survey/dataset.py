@@ -204,8 +204,8 @@ def question_text(column: Column, language: str) -> str:
 def filter_clauses(filters: Filters | None) -> list:
     """WHERE clauses on `Response` for the results' filters (`survey.aggregation.Filters`).
 
-    Options of one question are alternatives, different questions must all hold, exactly as
-    the results dashboard counts them.
+    Options of one question are alternatives, different questions must all hold, as the
+    results dashboard documents them.
     """
     if filters is None:
         return []
@@ -213,11 +213,11 @@ def filter_clauses(filters: Filters | None) -> list:
     if filters.language:
         result.append(Response.language == filters.language)
     for code, values in filters.answers:
-        result.append(
-            Response.id.in_(
-                select(Answer.response_id).where(Answer.question == code, Answer.option.in_(values))
-            )
-        )
+        chosen = [Answer.question == code, Answer.option.in_(values)]
+        if isinstance(QUESTIONS_BY_CODE.get(code), RankingQuestion):
+            # For a ranking, an item filter means "ranked it" (an N/A row does not count).
+            chosen.append(Answer.rank.is_not(None))
+        result.append(Response.id.in_(select(Answer.response_id).where(*chosen)))
     return result
 
 

@@ -240,6 +240,13 @@ def test_filters_like_the_results(app, viewer, two_responses):
     assert viewer.get("/export/responses.csv?q2=maybe").status_code == 400
 
 
+def test_ranking_filter_means_ranked_it(app, viewer, two_responses):
+    ranked_libraries = read_csv(viewer.get("/export/responses.csv?q14=libraries").data)
+    assert [row["language"] for row in ranked_libraries] == ["ru"]
+    # Both answered q14 without ranking business (N/A): nobody "ranked business".
+    assert read_csv(viewer.get("/export/responses.csv?q14=business").data) == []
+
+
 def test_english_translation_fills_the_en_column(app, viewer, two_responses):
     from sqlalchemy import select
 
