@@ -17,13 +17,13 @@ from babel import Locale
 from flask import abort, render_template, request, url_for
 from flask_babel import _, format_datetime, format_decimal, ngettext
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import and_, exists, select
 from werkzeug.datastructures import MultiDict
 
 from survey import aggregation
 from survey.database import begin_write
 from survey.extensions import db
-from survey.i18n import country_name, current_language, languages
+from survey.i18n import countries, country_name, current_language, languages
 from survey.models import SUBMITTED, AccessLog, Answer, Response, Translation
 from survey.questionnaire import (
     QUESTIONS,
@@ -256,10 +256,7 @@ def load_open_answers(
     code: str, filters: Any, limit: int, offset: int, language: str
 ) -> tuple[list[OpenAnswer], bool]:
     """A page of answers, newest first, with translations; and whether more follow."""
-    entries = [
-        _as_open_answer(entry)
-        for entry in aggregation.open_answers(code, filters, limit=limit + 1, offset=offset)
-    ]
+    entries = newest_open_answers(code, filters, limit + 1, offset)
     more = len(entries) > limit
     entries = entries[:limit]
     wanted = [e.answer_id for e in entries if e.answer_id is not None and e.language != language]
@@ -267,6 +264,71 @@ def load_open_answers(
     return [
         OpenAnswer(**{**e.__dict__, "translation": translated.get(e.answer_id)}) for e in entries
     ], more
+
+
+def newest_open_answers(code: str, filters: Any, limit: int, offset: int) -> list[OpenAnswer]:
+    """The same rows as `aggregation.open_answers`, found newest response first.
+
+    Walking the (status, submitted_at) index backwards and probing the answers index for each
+    response stops after `limit` hits, where joining every answer to the question and sorting
+    them all took about 0.2 s per question over 100,000 responses on SQLite.
+    """
+    question, option = open_answer_source(code)
+    r, a = Response.__table__, Answer.__table__
+    has_text = and_(
+        a.c.response_id == r.c.id,
+        a.c.question == question,
+        a.c.option == option,
+        a.c.text.is_not(None),
+        a.c.text != "",
+    )
+    newest = select(r.c.id).where(r.c.status == SUBMITTED, exists().where(has_text))
+    if getattr(filters, "language", None):
+        newest = newest.where(r.c.language == filters.language)
+    for filter_code, options in getattr(filters, "answers", ()):
+        chosen = a.alias(f"filter_{filter_code}")
+        newest = newest.where(
+            r.c.id.in_(
+                select(chosen.c.response_id).where(
+                    chosen.c.question == filter_code, chosen.c.option.in_(list(options))
+                )
+            )
+        )
+    ids = list(
+        db.session.scalars(
+            newest.order_by(r.c.submitted_at.desc(), r.c.id.desc())
+            .limit(max(0, limit))
+            .offset(max(0, offset))
+        )
+    )
+    if not ids:
+        return []
+    rows = db.session.execute(
+        select(a.c.response_id, a.c.id, r.c.uuid, r.c.language, r.c.submitted_at, a.c.text)
+        .select_from(a.join(r, r.c.id == a.c.response_id))
+        .where(a.c.response_id.in_(ids), a.c.question == question, a.c.option == option)
+    ).all()
+    position = {response_id: n for n, response_id in enumerate(ids)}
+    return [
+        OpenAnswer(
+            answer_id=row.id,
+            response_uuid=row.uuid,
+            language=row.language,
+            text=row.text or "",
+            submitted_at=row.submitted_at,
+        )
+        for row in sorted(rows, key=lambda row: position[row.response_id])
+    ]
+
+
+def open_answer_source(code: str) -> tuple[str, str]:
+    """Where an open answer is stored: (question, option) — "other" texts sit on option other."""
+    question = QUESTIONS_BY_CODE.get(code.removesuffix("_other"))
+    if isinstance(question, ChoiceQuestion) and question.other_field == code:
+        return question.code, "other"
+    if code in QUESTIONS_BY_CODE and QUESTIONS_BY_CODE[code].type == "text":
+        return code, ""
+    raise aggregation.FilterError(f"No open answers for {code!r}.")
 
 
 # --------------------------------------------------------------------------- dashboard
@@ -335,11 +397,24 @@ def filter_fields(body: Mapping[str, Any], language: str) -> list[dict[str, Any]
     for code in FILTER_QUESTIONS:
         question = QUESTIONS_BY_CODE[code]
         if question.type == "country":
-            present = questions.get(code, {}).get("options", [])
-            options = sorted(
-                ((o["code"], choice_label(code, o["code"], language)) for o in present),
-                key=lambda pair: pair[1],
+            # Countries with answers first (most answers first), then every other country.
+            present = [o["code"] for o in questions.get(code, {}).get("options", [])]
+            options = [(c, choice_label(code, c, language)) for c in present]
+            fields.append(
+                {
+                    "name": code,
+                    "label": _(
+                        "Question %(number)s: %(text)s",
+                        number=DISPLAY_NUMBERS[code],
+                        text=question.text,
+                    ),
+                    "options": options,
+                    "options_label": _("Countries with answers"),
+                    "more_options": [(c, n) for c, n in countries(language) if c not in present],
+                    "more_label": _("Other countries"),
+                }
             )
+            continue
         elif isinstance(question, ChoiceQuestion):
             options = [(o.code, str(o.label)) for o in question.options]
         else:
@@ -494,12 +569,7 @@ def dashboard():
             context["body"].get("total", 0), request.args.get("previous")
         )
         return render_template("results/_body.html", **context), status
-    context["filter_fields"] = filter_fields(
-        aggregation.aggregate_results(_unfiltered(), language)
-        if context["filters"]
-        else context["body"],
-        language,
-    )
+    context["filter_fields"] = filter_fields(context["body"], language)
     context["compare_choices"] = compare_choices()
     context["version_url"] = url_for("api.version")
     return render_template("results/dashboard.html", **context), status
