@@ -809,3 +809,43 @@ def test_no_inline_styles_or_scripts(client, survey_answers, viewer):
     html = client.get("/results/?compare=q2").get_data(as_text=True)
     assert not re.search(r"\sstyle=", html)
     assert not re.search(r"<script(?![^>]*\ssrc=)", html)
+
+
+def test_open_answers_follow_the_filters(client, make_respondent, viewer):
+    people = [
+        ("en", {"q2": "yes", "q6": ["government"], "q8": "English member, government"}),
+        ("ru", {"q2": "yes", "q6": ["business"], "q8": "Русский член, бизнес"}),
+        ("ru", {"q2": "no", "q6": ["government", "business"], "q8": "Русский, не член"}),
+        ("en", {"q2": "no", "q8": "English non-member", "q1": "other", "q1_other": "Mobile"}),
+    ]
+    for lang, answers in people:
+        make_respondent(lang).complete(answers)
+
+    def listed(query):
+        page = Page(client.get(f"/results/{query}").get_data(as_text=True))
+        section = page.one("section", data_question="q8")
+        return [
+            e.text
+            for e in page.find_all("p")
+            if "answer-original" in e.get("class", "") and _inside(page, e, section)
+        ]
+
+    def expected(keep):
+        return [a["q8"] for lang, a in reversed(people) if keep(lang, a)]
+
+    assert listed("?lang=ru") == expected(lambda lang, a: lang == "ru")
+    assert listed("?q2=yes") == expected(lambda lang, a: a.get("q2") == "yes")
+    assert listed("?q6=government&q6=business&lang=ru") == expected(
+        lambda lang, a: lang == "ru" and {"government", "business"} & set(a.get("q6", []))
+    )
+    assert listed("?q6=government&q2=no") == expected(
+        lambda lang, a: "government" in a.get("q6", []) and a.get("q2") == "no"
+    )
+    # The page of all answers keeps the filter too.
+    page = Page(client.get("/results/answers/q8?lang=en").get_data(as_text=True))
+    shown = [e.text for e in page.find_all("p") if "answer-original" in e.get("class", "")]
+    assert shown == expected(lambda lang, a: lang == "en")
+    others = Page(client.get("/results/answers/q1_other?q2=no").get_data(as_text=True))
+    assert [e.text for e in others.find_all("p") if "answer-original" in e.get("class", "")] == [
+        "Mobile"
+    ]
