@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from survey.extensions import db
-from survey.models import Answer, Translation
+from survey.models import Answer, Response, Translation
 from tests.conftest import csrf_token_from
 
 URL = "/results/translations"
@@ -73,7 +73,7 @@ def post_page(client, url: str, changes: dict[str, str]):
 
 
 def test_russian_open_answers_are_listed_for_translation_into_english(
-    make_respondent, signed_in, client
+    app, make_respondent, signed_in, client
 ):
     make_respondent("ru").complete(RU_ANSWERS)
     make_respondent("en").complete(EN_ANSWERS)
@@ -87,6 +87,9 @@ def test_russian_open_answers_are_listed_for_translation_into_english(
     assert EN_ANSWERS["q2_role"] not in body
     assert EN_ANSWERS["q16_other"] not in body
     assert "Original in Russian" in body
+    with app.app_context():
+        uuid = db.session.scalar(select(Response.uuid).where(Response.language == "ru"))
+    assert f'href="/results/responses/{uuid}"' in body
 
 
 def test_contact_details_never_appear(make_respondent, signed_in, client):
@@ -264,8 +267,6 @@ def test_answers_are_escaped(make_respondent, signed_in, client):
 
 
 def test_pages_of_fifty(app, make_respondent, signed_in, client):
-    from survey.models import Response
-
     make_respondent("ru").complete(RU_ANSWERS)
     with app.app_context():
         source = db.session.scalar(select(Response))
