@@ -30,6 +30,7 @@ submission on its next request.
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Mapping
@@ -40,7 +41,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, literal, select
+from sqlalchemy import and_, case, func, literal, select
 
 from survey.extensions import db
 from survey.i18n import LANGUAGE_NAMES, country_codes, country_name
@@ -198,7 +199,17 @@ def _population(filters: Filters, segment: str | None, statuses: Iterable[str]):
 
 
 def _counts(filters: Filters, segment: str | None) -> dict[str, Any]:
-    """Every figure, per segment value, in a handful of GROUP BY queries."""
+    """Every figure, per segment value, in a handful of GROUP BY queries.
+
+    One query per shape: respondents per status and language; rows per (question, option)
+    for choice and text questions (served by the (question, option, response_id) index);
+    rows per (question, option, rank) for rankings; distinct respondents per question for
+    the questions answered with several rows; "other" answers that carry a text.
+
+    Without filters or comparison the answers are counted over the whole table (the index
+    alone) minus the drafts' answers (few, found by response), which avoids checking every
+    answer row against the set of submitted responses.
+    """
     session = db.session
     population = _population(filters, segment, (SUBMITTED, DRAFT)).subquery("p")
     totals = session.execute(
@@ -207,46 +218,81 @@ def _counts(filters: Filters, segment: str | None) -> dict[str, Any]:
         )
     ).all()
 
-    submitted = _population(filters, segment, (SUBMITTED,)).subquery("p")
     a = ANSWERS
-    joined = a.join(submitted, submitted.c.id == a.c.response_id)
+    if segment is not None:
+        # Segments: join the answers to (response id, segment value) of the population.
+        submitted = _population(filters, segment, (SUBMITTED,)).subquery("p")
+        scopes = [(submitted.c.seg, a.join(submitted, submitted.c.id == a.c.response_id), (), 1)]
+    elif filters:
+        # Filtered: a semi-join (IN) that the database answers with a hash or a probe.
+        ids = _population(filters, None, (SUBMITTED,)).with_only_columns(RESPONSES.c.id)
+        scopes = [(literal(""), a, (a.c.response_id.in_(ids),), 1)]
+    else:
+        # Drafts are few: the join starts from them and finds their answers by response.
+        drafts = RESPONSES.join(a, a.c.response_id == RESPONSES.c.id)
+        scopes = [
+            (literal(""), a, (), 1),
+            (literal(""), drafts, (RESPONSES.c.status == DRAFT,), -1),
+        ]
 
-    counted_codes = _codes_of(*CHOICE_TYPES, "text")
-    options = session.execute(
-        select(submitted.c.seg, a.c.question, a.c.option, func.count())
-        .select_from(joined)
-        .where(a.c.question.in_(counted_codes))
-        .group_by(submitted.c.seg, a.c.question, a.c.option)
-    ).all()
+    def run(group_by, aggregates, where) -> list[tuple]:
+        """Rows (seg, *group_by, *aggregates) summed over the scopes (drafts subtracted).
 
-    ranking_codes = _codes_of("ranking")
-    ranks = session.execute(
-        select(submitted.c.seg, a.c.question, a.c.option, a.c.rank, func.count())
-        .select_from(joined)
-        .where(a.c.question.in_(ranking_codes))
-        .group_by(submitted.c.seg, a.c.question, a.c.option, a.c.rank)
-    ).all()
+        A constant segment is left out of GROUP BY so that the database can aggregate in
+        the order of the (question, option, response_id) index instead of sorting.
+        """
+        merged: dict[tuple, list[int]] = {}
+        for seg, source, conditions, sign in scopes:
+            keys = (*group_by,) if segment is None else (seg, *group_by)
+            query = (
+                select(seg.label("seg"), *group_by, *aggregates)
+                .select_from(source)
+                .where(*where, *conditions)
+                .group_by(*keys)
+            )
+            for row in session.execute(query):
+                key, values = tuple(row[: 1 + len(group_by)]), row[1 + len(group_by) :]
+                total = merged.setdefault(key, [0] * len(aggregates))
+                for i, value in enumerate(values):
+                    total[i] += sign * int(value or 0)
+        return [(*key, *values) for key, values in merged.items()]
 
-    distinct_codes = _codes_of("multiple", "ranking", "contact")
-    distinct = session.execute(
-        select(submitted.c.seg, a.c.question, func.count(func.distinct(a.c.response_id)))
-        .select_from(joined)
-        .where(a.c.question.in_(distinct_codes))
-        .group_by(submitted.c.seg, a.c.question)
-    ).all()
-
-    other_codes = tuple(OTHER_TEXT_FIELDS.values())
-    others = session.execute(
-        select(submitted.c.seg, a.c.question, func.count())
-        .select_from(joined)
-        .where(
-            a.c.question.in_(other_codes),
+    options = run(
+        (a.c.question, a.c.option),
+        (func.count(),),
+        (a.c.question.in_(_codes_of(*CHOICE_TYPES, "text")),),
+    )
+    # Counts per rank as columns (not GROUP BY rank): the index order serves the grouping.
+    rank_columns = [func.count(case((a.c.rank == rank, 1))) for rank in range(1, MAX_RANK + 1)] + [
+        func.count(case((a.c.rank.is_(None), 1))),
+        func.count(case((a.c.rank > MAX_RANK, 1))),
+    ]
+    rank_rows = run(
+        (a.c.question, a.c.option),
+        rank_columns,
+        (a.c.question.in_(_codes_of("ranking")),),
+    )
+    ranks = []
+    for seg, question, option, *by_rank in rank_rows:
+        ranks += [
+            (seg, question, option, rank, by_rank[rank - 1]) for rank in range(1, MAX_RANK + 1)
+        ]
+        ranks.append((seg, question, option, None, by_rank[MAX_RANK]))
+    distinct = run(
+        (a.c.question,),
+        (func.count(func.distinct(a.c.response_id)),),
+        (a.c.question.in_(_codes_of("multiple", "ranking", "contact")),),
+    )
+    others = run(
+        (a.c.question,),
+        (func.count(),),
+        (
+            a.c.question.in_(tuple(OTHER_TEXT_FIELDS.values())),
             a.c.option == "other",
             a.c.text.is_not(None),
             a.c.text != "",
-        )
-        .group_by(submitted.c.seg, a.c.question)
-    ).all()
+        ),
+    )
 
     per_segment: dict[str, dict[str, Any]] = defaultdict(
         lambda: {
@@ -400,18 +446,27 @@ CACHE_SIZE = 64
 
 
 def _cached(key: tuple, compute):
-    """Per-process LRU on the app, keyed by data_version(): never serves data older than it."""
+    """Per-process LRU on the app, keyed by data_version(): never serves data older than it.
+
+    The version is read before counting, so a submission that lands during the count makes
+    the next request miss the cache. Callers get a deep copy they may change freely.
+    `RESULTS_CACHE_SIZE = 0` in the configuration turns the cache off.
+    """
+    size = current_app.config.get("RESULTS_CACHE_SIZE", CACHE_SIZE)
+    if not size:
+        return compute()
     cache: OrderedDict = current_app.extensions.setdefault("survey_results_cache", OrderedDict())
     with _cache_lock:
-        if key in cache:
+        value = cache.get(key)
+        if value is not None:
             cache.move_to_end(key)
-            return cache[key]
+            return copy.deepcopy(value)
     value = compute()
     with _cache_lock:
         cache[key] = value
-        while len(cache) > CACHE_SIZE:
+        while len(cache) > size:
             cache.popitem(last=False)
-    return value
+    return copy.deepcopy(value)
 
 
 def _languages() -> tuple[str, ...]:
