@@ -308,6 +308,11 @@ class RowDecoder:
         if column.kind == "other_text":
             return f"{column.name} has text, but {column.question} is not 'other'."
         if column.kind == "rank" and getattr(q, "source", None):
+            if given == NOT_APPLICABLE:
+                return (
+                    f"{column.name} is na, but {column.question} was not asked: "
+                    f"nothing was chosen in {q.source}."
+                )
             return f"{column.name}: {column.option} is ranked but was not chosen in {q.source}."
         return f"{column.name}: the value {given!r} does not fit the other answers."
 
