@@ -192,9 +192,10 @@ def _population(filters: Filters, segment: str | None, statuses: Iterable[str]):
         query = query.where(r.c.language == filters.language)
     for code, options in filters.answers:
         f = ANSWERS.alias(f"f_{code}")
-        query = query.where(
-            r.c.id.in_(select(f.c.response_id).where(f.c.question == code, f.c.option.in_(options)))
-        )
+        chose = [f.c.question == code, f.c.option.in_(options)]
+        if QUESTIONS_BY_CODE[code].type == "ranking":
+            chose.append(f.c.rank.is_not(None))  # ranked the item (not N/A)
+        query = query.where(r.c.id.in_(select(f.c.response_id).where(*chose)))
     return query
 
 
@@ -573,7 +574,7 @@ def _tests(compare: str, segments: list[dict]) -> dict[str, dict]:
             continue
         result = chi2_contingency(table)
         tests[code] = {
-            "chi2": round(float(result.statistic), 4),
+            "chi2": float(result.statistic),
             "dof": int(result.dof),
             "p": float(result.pvalue),
             "reliable": bool(result.expected_freq.min() >= MIN_EXPECTED),
