@@ -17,7 +17,7 @@ from babel import Locale
 from flask import abort, render_template, request, url_for
 from flask_babel import _, format_datetime, format_decimal, ngettext
 from flask_login import current_user, login_required
-from sqlalchemy import and_, exists, select
+from sqlalchemy import and_, exists, func, select
 from werkzeug.datastructures import MultiDict
 
 from survey import aggregation
@@ -45,7 +45,8 @@ VIEW_ARGS = frozenset(
     {"compare", "sort_q7", "sort_q14", "fragment", "previous", "page", "locale", "contact"}
 )
 ANSWERS_ON_DASHBOARD = 10
-ANSWERS_PER_PAGE = 25
+#: The answers pages continue where the dashboard stops: page 2 starts at the 11th answer.
+ANSWERS_PER_PAGE = ANSWERS_ON_DASHBOARD
 SORT_ORDERS = ("mean", "first")
 #: How the dashboard numbers questions: follow-ups belong to the question that opens them.
 DISPLAY_NUMBERS = {
@@ -275,25 +276,7 @@ def newest_open_answers(code: str, filters: Any, limit: int, offset: int) -> lis
     """
     question, option = open_answer_source(code)
     r, a = Response.__table__, Answer.__table__
-    has_text = and_(
-        a.c.response_id == r.c.id,
-        a.c.question == question,
-        a.c.option == option,
-        a.c.text.is_not(None),
-        a.c.text != "",
-    )
-    newest = select(r.c.id).where(r.c.status == SUBMITTED, exists().where(has_text))
-    if getattr(filters, "language", None):
-        newest = newest.where(r.c.language == filters.language)
-    for filter_code, options in getattr(filters, "answers", ()):
-        chosen = a.alias(f"filter_{filter_code}")
-        newest = newest.where(
-            r.c.id.in_(
-                select(chosen.c.response_id).where(
-                    chosen.c.question == filter_code, chosen.c.option.in_(list(options))
-                )
-            )
-        )
+    newest = _responses_with_text(select(r.c.id), code, filters)
     ids = list(
         db.session.scalars(
             newest.order_by(r.c.submitted_at.desc(), r.c.id.desc())
@@ -319,6 +302,43 @@ def newest_open_answers(code: str, filters: Any, limit: int, offset: int) -> lis
         )
         for row in sorted(rows, key=lambda row: position[row.response_id])
     ]
+
+
+def _responses_with_text(query, code: str, filters: Any):
+    """`query` over submitted responses that answered `code` with text and match `filters`.
+
+    The filters mean what `aggregation.Filters` means: one language; options of one question
+    OR-ed, different questions AND-ed.
+    """
+    question, option = open_answer_source(code)
+    r, a = Response.__table__, Answer.__table__
+    has_text = and_(
+        a.c.response_id == r.c.id,
+        a.c.question == question,
+        a.c.option == option,
+        a.c.text.is_not(None),
+        a.c.text != "",
+    )
+    query = query.where(r.c.status == SUBMITTED, exists().where(has_text))
+    if getattr(filters, "language", None):
+        query = query.where(r.c.language == filters.language)
+    for filter_code, options in getattr(filters, "answers", ()):
+        chosen = a.alias(f"filter_{filter_code}")
+        query = query.where(
+            r.c.id.in_(
+                select(chosen.c.response_id).where(
+                    chosen.c.question == filter_code, chosen.c.option.in_(list(options))
+                )
+            )
+        )
+    return query
+
+
+def count_open_answers(code: str, filters: Any) -> int:
+    r = Response.__table__
+    return db.session.scalar(
+        _responses_with_text(select(func.count()).select_from(r), code, filters)
+    )
 
 
 def open_answer_source(code: str) -> tuple[str, str]:
@@ -604,6 +624,8 @@ def answers(code: str):
         page=number,
         more=more,
         per_page=ANSWERS_PER_PAGE,
+        count=(count := count_open_answers(code, state.filters)),
+        pages=max(1, -(-count // ANSWERS_PER_PAGE)),
         error=state.error,
         filters=active_filters(request.args, language) if not state.error else [],
         filter_query=urlencode(list(filter_args(request.args).items(multi=True))),

@@ -635,9 +635,12 @@ def test_open_answers_newest_first_escaped_with_language_and_a_link(
     more = [a for a in page.find_all("a") if a.get("href") == "/results/answers/q8?page=2"]
     assert more, "a link to the older answers"
 
-    page2 = Page(client.get("/results/answers/q8?page=1").get_data(as_text=True))
+    # "Show more" continues where the dashboard stopped.
+    page2 = Page(client.get("/results/answers/q8?page=2").get_data(as_text=True))
     listed = [e.text for e in page2.find_all("p") if "answer-original" in e.get("class", "")]
-    assert listed == list(reversed(texts))
+    assert listed == list(reversed(texts))[10:]
+    assert page2.one("p", data_count=str(len(texts))).text.startswith(f"{len(texts)} answers")
+    assert "Page 2 of 2" in page2.one("nav", data_page="2").text
 
 
 def test_a_translation_is_shown_beside_the_original(client, make_respondent, viewer, app):
@@ -845,6 +848,7 @@ def test_open_answers_follow_the_filters(client, make_respondent, viewer):
     page = Page(client.get("/results/answers/q8?lang=en").get_data(as_text=True))
     shown = [e.text for e in page.find_all("p") if "answer-original" in e.get("class", "")]
     assert shown == expected(lambda lang, a: lang == "en")
+    assert page.one("p", data_count="2")
     others = Page(client.get("/results/answers/q1_other?q2=no").get_data(as_text=True))
     assert [e.text for e in others.find_all("p") if "answer-original" in e.get("class", "")] == [
         "Mobile"
