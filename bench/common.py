@@ -191,6 +191,10 @@ class Server:
         """Resident memory (kB) of the master and every worker, by pid."""
         return {pid: rss_kb(pid) for pid in [self.pid, *self.worker_pids()]}
 
+    def cpu_seconds(self) -> float:
+        """CPU seconds used so far by the master and the current workers."""
+        return cpu_seconds([self.pid, *self.worker_pids()])
+
     def log(self, tail: int | None = None) -> str:
         """The gunicorn error log (its last `tail` characters when given)."""
         try:
@@ -312,6 +316,40 @@ def rss_kb(pid: int) -> int:
     except OSError:
         pass
     return 0
+
+
+def cpu_seconds(pids: Iterable[int]) -> float:
+    """User + system CPU time consumed so far by the given processes (gone ones count 0)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return total / ticks
+
+
+def machine_cpu() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine since boot, summed over cores."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    ticks = os.sysconf("SC_CLK_TCK")
+    idle = values[3] + values[4]  # idle + iowait
+    return (sum(values[:8]) - idle) / ticks, sum(values[:8]) / ticks
+
+
+def postgres_backend_pids(database_uri: str) -> list[int]:
+    """Pids of the PostgreSQL server processes connected to the URI's database."""
+    import psycopg
+
+    name = database_uri.rsplit("/", 1)[1].split("?")[0]
+    with psycopg.connect(POSTGRES_ADMIN_DSN, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            (name,),
+        ).fetchall()
+    return [row[0] for row in rows]
 
 
 # --------------------------------------------------------------------------- figures

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import math
 import random
 import re
 import resource
@@ -36,9 +37,12 @@ if __package__ in (None, ""):  # run as a file: make `bench` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import (  # noqa: E402
+    cpu_seconds,
     fresh_postgres_database,
     fresh_sqlite_uri,
+    machine_cpu,
     percentile,
+    postgres_backend_pids,
     print_table,
     scalar,
     start_server,
@@ -46,6 +50,9 @@ from bench.common import (  # noqa: E402
 
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 FIELD = re.compile(r'<(?:input|select|textarea)\b[^>]*\bname="([^"]+)"')
+# A static file (Flask + gunicorn + security headers, no template, no database) and the
+# welcome page (a template, no database query without a session cookie).
+BASELINE_PATHS = ("/static/css/survey.css", "/en/")
 PAGE_PATH = re.compile(r"^/(en|ru)/page/(\d+)$")
 
 COUNTRIES = ["RU", "KZ", "UA", "DE", "FR", "US", "GB", "KE", "NG", "BR", "IN", "na"]
@@ -252,6 +259,27 @@ def run_load(server, n: int, concurrency: int, seed: int) -> tuple[Stats, float]
     return stats, time.perf_counter() - started
 
 
+def baseline(server, path: str, concurrency: int, seconds: float = 5) -> float:
+    """Requests/s of one GET repeated: the ceiling that framework and server alone allow."""
+    deadline = time.perf_counter() + seconds
+    counts = [0] * concurrency
+
+    def worker(slot: int) -> None:
+        browser = Browser(server.host, server.port)
+        while time.perf_counter() < deadline:
+            status, _, _ = browser.request("GET", path)
+            counts[slot] += status == 200
+        browser.close()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(concurrency)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sum(counts) / (time.perf_counter() - started)
+
+
 def warm_up(server, rounds: int) -> None:
     """GETs only (no response is created): every worker imports templates and catalogs."""
     for __ in range(rounds):
@@ -272,16 +300,36 @@ def configuration(
         uri = fresh_sqlite_uri(directory)
     with start_server(uri, workers=args.workers, threads=args.threads) as server:
         warm_up(server, rounds=4 * args.workers)
+        # The workers' database connections are pooled: the same backends serve the run.
+        backends = postgres_backend_pids(uri) if backend == "postgresql" else []
         cpu_before = resource.getrusage(resource.RUSAGE_SELF)
+        app_before, db_before, machine_before = (
+            server.cpu_seconds(),
+            cpu_seconds(backends),
+            machine_cpu(),
+        )
         stats, elapsed = run_load(server, args.n, concurrency, args.seed)
+        app_cpu = server.cpu_seconds() - app_before
+        backends_after = postgres_backend_pids(uri) if backend == "postgresql" else []
+        db_cpu = cpu_seconds(backends) - db_before
+        new_backends = set(backends_after) - set(backends)
+        db_cpu += cpu_seconds(new_backends)
+        machine_after = machine_cpu()
         cpu_after = resource.getrusage(resource.RUSAGE_SELF)
         memory = server.rss_kb()
         log_errors = server.errors_in_log()
+        ceilings = {}
+        if args.baseline:
+            for path in BASELINE_PATHS:
+                ceilings[path] = baseline(server, path, concurrency)
     submitted = scalar(uri, "SELECT count(*) FROM responses WHERE status = 'submitted'")
     total = scalar(uri, "SELECT count(*) FROM responses")
     client_cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (
         cpu_after.ru_stime - cpu_before.ru_stime
     )
+    busy = machine_after[0] - machine_before[0]
+    other_cpu = busy - app_cpu - db_cpu - client_cpu
+    done = max(stats.completed, 1)
     problems = list(stats.errors) + [f"server log: {line}" for line in log_errors]
     if submitted != args.n or total != args.n:
         problems.append(f"database holds {submitted} submitted of {total} responses, not {args.n}")
@@ -299,8 +347,14 @@ def configuration(
         "errors": len(stats.errors) + len(log_errors),
         "submitted": submitted,
         "client_cpu_s": client_cpu,
+        "app_cpu_ms": 1000 * app_cpu / done,
+        "db_cpu_ms": 1000 * db_cpu / done if backend == "postgresql" else math.nan,
+        "client_cpu_ms": 1000 * client_cpu / done,
+        "machine_busy_pct": 100 * busy / (machine_after[1] - machine_before[1]),
+        "other_cpu_s": other_cpu,
         "worker_rss_mb": max(list(memory.values())[1:] or [0]) / 1024,
         "problems": problems,
+        "ceilings": ceilings,
     }
 
 
@@ -314,6 +368,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (default 4)")
     parser.add_argument("--threads", type=int, default=1, help="threads per worker (gthread)")
     parser.add_argument("--seed", type=int, default=2013)
+    parser.add_argument(
+        "--baseline",
+        action="store_true",
+        help="also measure GET requests/s of a static file and of the welcome page",
+    )
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
     args = parser.parse_args(argv)
 
@@ -346,8 +405,12 @@ def main(argv: list[str] | None = None) -> int:
             "p95 ms",
             "p99 ms",
             "errors",
+            "app CPU ms/resp",
+            "PG CPU ms/resp",
+            "client CPU ms/resp",
+            "other CPU s",
+            "machine busy %",
             "worker RSS MB",
-            "client CPU s",
         ],
         [
             [
@@ -362,13 +425,27 @@ def main(argv: list[str] | None = None) -> int:
                 r["p95"],
                 r["p99"],
                 r["errors"],
+                r["app_cpu_ms"],
+                r["db_cpu_ms"],
+                r["client_cpu_ms"],
+                r["other_cpu_s"],
+                r["machine_busy_pct"],
                 r["worker_rss_mb"],
-                r["client_cpu_s"],
             ]
             for r in results
         ],
         markdown=args.markdown,
     )
+    if args.baseline:
+        print()
+        print_table(
+            ["database", "concurrency", *(f"GET {path} req/s" for path in BASELINE_PATHS)],
+            [
+                [r["backend"], r["concurrency"], *(r["ceilings"][p] for p in BASELINE_PATHS)]
+                for r in results
+            ],
+            markdown=args.markdown,
+        )
     return 1 if any(r["problems"] for r in results) else 0
 
 
