@@ -60,9 +60,16 @@ def register_sqlite_pragmas(app: Flask) -> None:
 def begin_write() -> None:
     """Start the request's transaction as a write transaction (BEGIN IMMEDIATE on SQLite).
 
-    Call before the first query of a unit of work that will write.
+    Call at the start of a unit of work that will write. A read-only transaction already
+    open (signing in reads the user, say) is ended first: SQLite cannot turn a deferred
+    transaction into an immediate one, and ending a transaction that changed nothing is free.
     """
-    db.session.connection(execution_options={WRITE_OPTION: True})
+    session = db.session
+    if session.in_transaction():
+        if session.new or session.dirty or session.deleted:
+            raise RuntimeError("begin_write() must come before the first change")
+        session.commit()
+    session.connection(execution_options={WRITE_OPTION: True})
 
 
 def migrate_embedded_sqlite(app: Flask) -> None:

@@ -26,7 +26,16 @@ POSTGRES_URI = os.environ.get(
 BACKENDS = [
     s.strip() for s in os.environ.get("SURVEY_TEST_BACKENDS", "sqlite,postgresql").split(",")
 ]
-TABLES = ["access_log", "translations", "answers", "api_tokens", "users", "responses"]
+TABLES = [
+    "access_log",
+    "answer_categories",
+    "categories",
+    "translations",
+    "answers",
+    "api_tokens",
+    "users",
+    "responses",
+]
 CSRF_PATTERN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
