@@ -64,7 +64,7 @@ def begin_write() -> None:
     open (signing in reads the user, say) is ended first: SQLite cannot turn a deferred
     transaction into an immediate one, and ending a transaction that changed nothing is free.
     """
-    session = db.session
+    session = db.session()
     if session.in_transaction():
         if session.new or session.dirty or session.deleted:
             raise RuntimeError("begin_write() must come before the first change")
