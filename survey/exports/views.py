@@ -63,12 +63,7 @@ def export_options(name: str) -> ExportOptions:
 
 
 def log_contact_access(user_id: int | None, email: str, detail: str) -> None:
-    """Record who obtained contact details, and commit before any of them leaves.
-
-    Loading the signed-in user already opened a read transaction; end it so the log entry
-    gets a write transaction of its own (BEGIN IMMEDIATE on SQLite).
-    """
-    db.session.rollback()
+    """Record who obtained contact details, and commit before any of them leaves."""
     begin_write()
     db.session.add(
         AccessLog(user_id=user_id, user_email=email, action="export_contact", detail=detail)
