@@ -324,11 +324,12 @@ def _responses_with_text(query, code: str, filters: Any):
         query = query.where(r.c.language == filters.language)
     for filter_code, options in getattr(filters, "answers", ()):
         chosen = a.alias(f"filter_{filter_code}")
+        # A correlated probe of the (question, option, response_id) index per response walked.
         query = query.where(
-            r.c.id.in_(
-                select(chosen.c.response_id).where(
-                    chosen.c.question == filter_code, chosen.c.option.in_(list(options))
-                )
+            exists().where(
+                chosen.c.response_id == r.c.id,
+                chosen.c.question == filter_code,
+                chosen.c.option.in_(list(options)),
             )
         )
     return query
