@@ -18,7 +18,7 @@ Column kinds (the `type` column of the codebook):
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -349,11 +349,19 @@ class RowEncoder:
 
     Cells are None (empty), str (codes, labels, text) or int (ranks, 0/1 flags). With
     `labels`, code cells carry labels in that language instead, and `na` ranks the localised
-    "Not applicable"; numbers stay numbers.
+    "Not applicable"; numbers stay numbers. `escape`, when given, is applied to every text
+    cell and label (the CSV export's formula neutralisation), here rather than in a second
+    pass over every cell because this runs once per response.
     """
 
-    def __init__(self, include_contact: bool = False, labels: str | None = None):
+    def __init__(
+        self,
+        include_contact: bool = False,
+        labels: str | None = None,
+        escape: Callable[[str], str] | None = None,
+    ):
         self.columns = columns(include_contact)
+        self.escape = escape
         self.width = len(self.columns)
         self.not_applicable = NOT_APPLICABLE
         if labels:
@@ -369,7 +377,10 @@ class RowEncoder:
             if kind in ("single", "yesno", "country"):
                 names = option_labels(column, labels) if labels else {}
                 for value in option_labels(column, "en"):
-                    self.actions[(code, value)].append((index, _SET, names.get(value, value)))
+                    name = names.get(value, value)
+                    self.actions[(code, value)].append(
+                        (index, _SET, escape(name) if escape else name)
+                    )
                 self.any_option[code].append((index, _SET, None))
             elif kind == "flag":
                 self.defaults[code].append((index, 0))
@@ -395,6 +406,7 @@ class RowEncoder:
         row[0], row[1], row[2], row[3] = meta[1], meta[2], meta[3] or "", meta[4] or ""
         actions, defaults = self.actions, self.defaults
         not_applicable = self.not_applicable
+        escape = self.escape
         previous = None
         for answer_id, _response, question, option, rank, text in answers:
             if question != previous:
@@ -405,7 +417,7 @@ class RowEncoder:
             if todo is None:
                 # A code the questionnaire does not list (should not happen): keep it as is.
                 for index, _action, _value in self.any_option.get(question, ()):
-                    row[index] = option
+                    row[index] = escape(option) if escape else option
                 continue
             for index, action, value in todo:
                 if action == _SET:
@@ -413,9 +425,10 @@ class RowEncoder:
                 elif action == _RANK:
                     row[index] = rank if rank is not None else not_applicable
                 elif action == _TEXT:
-                    row[index] = text
+                    row[index] = escape(text) if escape and text else text
                 elif translations:
-                    row[index] = translations.get(answer_id)
+                    translation = translations.get(answer_id)
+                    row[index] = escape(translation) if escape and translation else translation
         return row
 
 

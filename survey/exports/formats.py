@@ -19,7 +19,7 @@ from flask_babel import lazy_gettext as _l
 
 from survey import dataset
 from survey.aggregation import Filters
-from survey.exports.neutralise import ESCAPED_FIRST_CHARACTERS, PREFIX, neutralise
+from survey.exports.neutralise import neutralise
 from survey.questionnaire import NOT_APPLICABLE
 
 BOM = "\ufeff"
@@ -96,21 +96,11 @@ def _csv_chunks(header: Iterable[str], rows: Iterable[Iterable[Any]], bom: bool)
 
 
 def _neutralised_wide_rows(options: ExportOptions) -> Iterator[list[Any]]:
-    encoder = dataset.RowEncoder(options.include_contact, options.labels)
-    text_indexes = [
-        i for i, c in enumerate(encoder.columns) if c.is_text or c.kind in dataset.CODE_KINDS
-    ]
-    encode = encoder.encode
+    encode = dataset.RowEncoder(options.include_contact, options.labels, neutralise).encode
     for meta, answers, translations in dataset.iter_responses(
         options.filters, options.include_contact
     ):
-        row = encode(meta, answers, translations)
-        for index in text_indexes:
-            cell = row[index]
-            # Inlined `neutralise`: this loop runs for every text cell of every response.
-            if cell and cell[0] in ESCAPED_FIRST_CHARACTERS:
-                row[index] = PREFIX + cell
-        yield row
+        yield encode(meta, answers, translations)
 
 
 def wide_csv(options: ExportOptions) -> Iterator[str]:
