@@ -114,3 +114,5 @@ def test_download_page_offers_contact_details_to_admins_with_a_warning(app, admi
 def test_download_page_in_russian(app, viewer):
     page = viewer.get("/export/?locale=ru").get_data(as_text=True)
     assert 'lang="ru"' in page
+    assert "Data export" not in page
+    assert "/export/codebook.csv" in page
