@@ -5,11 +5,13 @@
 
 For every backend it makes a fresh database, seeds it with `flask seed-demo N`, creates a
 viewer and an API token through the CLI, starts gunicorn (2 workers), then downloads each
-path with `Authorization: Bearer TOKEN` and reports: time to the first byte of the body, total
-time, size, rows (counted afterwards with the csv module) and the serving worker's memory:
-resident memory before the download, the highest resident memory sampled every 20 ms during
-it, and the kernel's high-water mark (VmHWM) afterwards. Targets (issue 5): first byte < 1 s,
-whole CSV < 10 s, peak memory < 200 MB.
+path with `Authorization: Bearer TOKEN` and reports: time to the first byte of the body,
+total time, the serving worker's CPU seconds (wall time depends on what else the machine
+runs, so the load average is printed beside it), size, rows (counted afterwards with the
+csv module) and the serving worker's memory: resident memory before the download, the
+highest resident memory sampled every 20 ms during it, and the kernel's high-water mark
+(VmHWM) afterwards. Targets (issue 5): first byte < 1 s, whole CSV < 10 s, peak memory
+< 200 MB.
 
 Standard library only on the client side.
 """
@@ -19,6 +21,7 @@ from __future__ import annotations
 import argparse
 import csv
 import http.client
+import os
 import sys
 import tempfile
 import threading
@@ -29,6 +32,7 @@ if __package__ in (None, ""):  # run as a file: make `bench` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import (  # noqa: E402
+    cpu_seconds,
     fresh_postgres_database,
     fresh_sqlite_uri,
     print_table,
@@ -86,6 +90,7 @@ def make_token(uri: str) -> str:
 def download(server, path: str, token: str, target: Path) -> dict:
     workers = server.worker_pids()
     before = {pid: rss_kb(pid) for pid in workers}
+    cpu_before = {pid: cpu_seconds([pid]) for pid in workers}
     sampler = MemorySampler(workers)
     sampler.start()
     conn = http.client.HTTPConnection(server.host, server.port, timeout=300)
@@ -110,7 +115,8 @@ def download(server, path: str, token: str, target: Path) -> dict:
     conn.close()
     peaks = sampler.stop()
     # The worker that served the request is the one whose memory moved the most.
-    served = max(workers, key=lambda pid: peaks[pid] - before[pid])
+    cpu = {pid: cpu_seconds([pid]) - cpu_before[pid] for pid in workers}
+    served = max(workers, key=lambda pid: cpu[pid])
     rows = None
     if path.split("?")[0].endswith("responses.csv"):
         with target.open(encoding="utf-8-sig", newline="") as handle:
@@ -124,6 +130,8 @@ def download(server, path: str, token: str, target: Path) -> dict:
         "rss_before_mb": before[served] / 1024,
         "rss_peak_mb": peaks[served] / 1024,
         "vmhwm_mb": high_water_kb(served) / 1024,
+        "cpu_s": cpu[served],
+        "load": os.getloadavg()[0],
     }
 
 
@@ -151,7 +159,8 @@ def run_backend(backend: str, n: int, paths: list[str], workdir: Path) -> list[d
             results.append(result)
             print(
                 f"  {path}: first byte {result['first_byte_s']:.3f} s, "
-                f"total {result['total_s']:.2f} s, {result['mb']:.1f} MB, "
+                f"total {result['total_s']:.2f} s (worker CPU {result['cpu_s']:.2f} s, "
+                f"load average {result['load']:.1f}), {result['mb']:.1f} MB, "
                 f"{'-' if result['rows'] is None else result['rows']} rows, "
                 f"worker RSS {result['rss_before_mb']:.0f} → "
                 f"{result['rss_peak_mb']:.0f} MB (VmHWM {result['vmhwm_mb']:.0f} MB)",
@@ -184,6 +193,8 @@ def main(argv: list[str] | None = None) -> int:
             "MB",
             "first byte s",
             "total s",
+            "worker CPU s",
+            "load avg",
             "RSS before MB",
             "RSS peak MB",
             "VmHWM MB",
@@ -196,6 +207,8 @@ def main(argv: list[str] | None = None) -> int:
                 f"{r['mb']:.1f}",
                 f"{r['first_byte_s']:.3f}",
                 f"{r['total_s']:.2f}",
+                f"{r['cpu_s']:.2f}",
+                f"{r['load']:.1f}",
                 f"{r['rss_before_mb']:.0f}",
                 f"{r['rss_peak_mb']:.0f}",
                 f"{r['vmhwm_mb']:.0f}",
