@@ -197,7 +197,7 @@ def test_markup_typed_by_a_respondent_stays_text(live_server, page, page_problem
     move_on_with_keyboard(page)
 
     page.check("#q1-other")
-    page.fill("#q1_other", IMG_PAYLOAD)
+    page.fill("#q1_other", f"{IMG_PAYLOAD} {SCRIPT_PAYLOAD}")
     move_on_with_keyboard(page)
 
     # Page 2: the "other" partner's own words label it in q7.
@@ -211,7 +211,7 @@ def test_markup_typed_by_a_respondent_stays_text(live_server, page, page_problem
     move_on_with_keyboard(page, action="back")
     assert page.input_value("#q6_other") == SCRIPT_PAYLOAD
     move_on_with_keyboard(page, action="back")
-    assert page.input_value("#q1_other") == IMG_PAYLOAD
+    assert page.input_value("#q1_other") == f"{IMG_PAYLOAD} {SCRIPT_PAYLOAD}"
     for __ in range(3):
         move_on_with_keyboard(page)
     assert page.url.endswith("/en/page/4")
@@ -221,6 +221,10 @@ def test_markup_typed_by_a_respondent_stays_text(live_server, page, page_problem
     assert page.input_value("#q8") == f"{IMG_PAYLOAD}\n{SCRIPT_PAYLOAD}"
 
     assert page.locator("main img, main script").count() == 0
+    # Stored as typed: escaping is the templates' job, not the database's.
+    assert (f"{IMG_PAYLOAD}\n{SCRIPT_PAYLOAD}",) in live_server.query(
+        "SELECT text FROM answers WHERE question = 'q8'"
+    )
     page.wait_for_timeout(300)  # an onerror handler would fire asynchronously
     assert dialogs == []
     assert page_problems == []
