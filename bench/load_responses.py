@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import math
+import multiprocessing
 import random
 import re
 import resource
@@ -28,6 +29,7 @@ import sys
 import tempfile
 import threading
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from html import unescape
 from pathlib import Path
@@ -227,20 +229,21 @@ def expect(condition: bool, message: str) -> None:
         raise LoadError(message)
 
 
-def run_load(server, n: int, concurrency: int, seed: int) -> tuple[Stats, float]:
+def _respondents(host: str, port: int, indices: list[int], threads: int, seed: int) -> Stats:
+    """Complete the responses numbered `indices` with `threads` respondents at a time."""
     stats = Stats()
-    counter = iter(range(n))
-    counter_lock = threading.Lock()
+    pending = iter(indices)
+    lock = threading.Lock()
 
     def worker() -> None:
         while True:
-            with counter_lock:
-                index = next(counter, None)
+            with lock:
+                index = next(pending, None)
             if index is None:
                 return
             person = random.Random(seed * 1_000_003 + index)
             lang = "ru" if index % 2 else "en"
-            browser = Browser(server.host, server.port)
+            browser = Browser(host, port)
             error = None
             try:
                 complete_one(browser, answers_for(person, lang, skip_q7=index % 5 == 0), lang)
@@ -250,13 +253,50 @@ def run_load(server, n: int, concurrency: int, seed: int) -> tuple[Stats, float]
                 browser.close()
             stats.add(browser.latencies, error)
 
-    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
-    started = time.perf_counter()
-    for thread in threads:
+    pool = [threading.Thread(target=worker) for _ in range(threads)]
+    for thread in pool:
         thread.start()
-    for thread in threads:
+    for thread in pool:
         thread.join()
-    return stats, time.perf_counter() - started
+    stats.lock = None  # type: ignore[assignment]  # locks do not cross process boundaries
+    return stats
+
+
+def run_load(
+    server, n: int, concurrency: int, seed: int, processes: int = 1
+) -> tuple[Stats, float]:
+    """N responses, `concurrency` respondents at a time, spread over client processes.
+
+    Several processes keep the load generator's own GIL from delaying the reading of
+    responses (a sync gunicorn worker waits for the client to close the connection).
+    """
+    processes = max(1, min(processes, concurrency))
+    started = time.perf_counter()
+    if processes == 1:
+        stats = _respondents(server.host, server.port, list(range(n)), concurrency, seed)
+        return stats, time.perf_counter() - started
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(processes, mp_context=context) as pool:
+        futures = [
+            pool.submit(
+                _respondents,
+                server.host,
+                server.port,
+                list(range(p, n, processes)),
+                concurrency // processes + (p < concurrency % processes),
+                seed,
+            )
+            for p in range(processes)
+        ]
+        parts = [future.result() for future in futures]
+    elapsed = time.perf_counter() - started
+    stats = Stats()
+    for part in parts:
+        stats.latencies_ms += part.latencies_ms
+        stats.errors += part.errors
+        stats.completed += part.completed
+        stats.requests += part.requests
+    return stats, elapsed
 
 
 def baseline(server, path: str, concurrency: int, seconds: float = 5) -> float:
@@ -278,6 +318,13 @@ def baseline(server, path: str, concurrency: int, seconds: float = 5) -> float:
     for thread in threads:
         thread.join()
     return sum(counts) / (time.perf_counter() - started)
+
+
+def client_cpu_seconds() -> float:
+    """CPU used by this process and its finished children (the client processes)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def warm_up(server, rounds: int) -> None:
@@ -302,20 +349,22 @@ def configuration(
         warm_up(server, rounds=4 * args.workers)
         # The workers' database connections are pooled: the same backends serve the run.
         backends = postgres_backend_pids(uri) if backend == "postgresql" else []
-        cpu_before = resource.getrusage(resource.RUSAGE_SELF)
+        cpu_before = client_cpu_seconds()
         app_before, db_before, machine_before = (
             server.cpu_seconds(),
             cpu_seconds(backends),
             machine_cpu(),
         )
-        stats, elapsed = run_load(server, args.n, concurrency, args.seed)
+        stats, elapsed = run_load(
+            server, args.n, concurrency, args.seed, processes=args.client_processes
+        )
         app_cpu = server.cpu_seconds() - app_before
         backends_after = postgres_backend_pids(uri) if backend == "postgresql" else []
         db_cpu = cpu_seconds(backends) - db_before
         new_backends = set(backends_after) - set(backends)
         db_cpu += cpu_seconds(new_backends)
         machine_after = machine_cpu()
-        cpu_after = resource.getrusage(resource.RUSAGE_SELF)
+        cpu_after = client_cpu_seconds()
         memory = server.rss_kb()
         log_errors = server.errors_in_log()
         ceilings = {}
@@ -324,9 +373,7 @@ def configuration(
                 ceilings[path] = baseline(server, path, concurrency)
     submitted = scalar(uri, "SELECT count(*) FROM responses WHERE status = 'submitted'")
     total = scalar(uri, "SELECT count(*) FROM responses")
-    client_cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (
-        cpu_after.ru_stime - cpu_before.ru_stime
-    )
+    client_cpu = cpu_after - cpu_before
     busy = machine_after[0] - machine_before[0]
     other_cpu = busy - app_cpu - db_cpu - client_cpu
     done = max(stats.completed, 1)
@@ -360,13 +407,19 @@ def configuration(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--n", type=int, default=1000, help="responses per configuration")
+    parser.add_argument("--n", type=int, default=200, help="responses per configuration")
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 16])
     parser.add_argument(
         "--backends", nargs="+", default=["sqlite", "postgresql"], choices=["sqlite", "postgresql"]
     )
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (default 4)")
     parser.add_argument("--threads", type=int, default=1, help="threads per worker (gthread)")
+    parser.add_argument(
+        "--client-processes",
+        type=int,
+        default=4,
+        help="load-generator processes sharing the concurrency (default 4; 1 = threads only)",
+    )
     parser.add_argument("--seed", type=int, default=2013)
     parser.add_argument(
         "--baseline",
@@ -379,7 +432,8 @@ def main(argv: list[str] | None = None) -> int:
     kind = "sync" if args.threads == 1 else f"gthread × {args.threads} threads"
     print(
         f"{args.n} responses per configuration; gunicorn {args.workers} workers ({kind}); "
-        f"every 5th respondent leaves q6 empty (q7 page skipped); half in Russian.",
+        f"up to {args.client_processes} client processes; every 5th respondent leaves q6 "
+        f"empty (q7 page skipped); half in Russian.",
         flush=True,
     )
     results = []
