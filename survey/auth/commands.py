@@ -7,6 +7,7 @@ import sys
 
 import click
 from flask import Flask
+from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from survey.extensions import db
@@ -31,6 +32,7 @@ def _find_user(email: str) -> User:
 
 
 @click.command("create-user")
+@with_appcontext
 @click.argument("email")
 @click.option("--role", type=click.Choice(["viewer", "admin"]), default="viewer", show_default=True)
 def create_user(email: str, role: str) -> None:
@@ -51,6 +53,7 @@ def create_user(email: str, role: str) -> None:
 
 
 @click.command("create-token")
+@with_appcontext
 @click.argument("email")
 def create_token(email: str) -> None:
     """Create an API token for EMAIL; the token is printed once, alone on the last line."""
@@ -63,6 +66,7 @@ def create_token(email: str) -> None:
 
 
 @click.command("revoke-token")
+@with_appcontext
 @click.argument("token")
 def revoke_token(token: str) -> None:
     """Revoke a token, given in full or by the first 10 characters shown when listing."""
@@ -82,6 +86,7 @@ def revoke_token(token: str) -> None:
 
 
 @click.command("list-tokens")
+@with_appcontext
 @click.argument("email")
 def list_tokens(email: str) -> None:
     """List a user's tokens by prefix, with their state."""
