@@ -92,8 +92,9 @@ class Answer(db.Model):
     __tablename__ = "answers"
     __table_args__ = (
         UniqueConstraint("response_id", "question", "option", name="uq_answers_cell"),
-        # Counting by GROUP BY and filtering respondents by an answer read this index only.
-        Index("ix_answers_question_option_response", "question", "option", "response_id"),
+        # Counting by GROUP BY (ranks too) and filtering respondents by an answer read this
+        # index only, never the table.
+        Index("ix_answers_question_option_response", "question", "option", "response_id", "rank"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
