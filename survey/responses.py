@@ -41,10 +41,18 @@ def stored_answers(response: Response) -> dict[str, list[AnswerRow]]:
 
 
 def save_answers(
-    response: Response, answers: Mapping[str, Sequence[AnswerRow]], language: str, page: int
-) -> None:
-    """Replace the answers to the given questions; a replayed save gives the same rows."""
-    known = stored_answers(response)
+    response: Response,
+    answers: Mapping[str, Sequence[AnswerRow]],
+    language: str,
+    page: int,
+    stored: Mapping[str, Sequence[AnswerRow]] | None = None,
+) -> dict[str, list[AnswerRow]]:
+    """Replace the answers to the given questions; a replayed save gives the same rows.
+
+    `stored` is what the caller already read with `stored_answers` (read again if omitted).
+    Returns every answer of the response as it now stands.
+    """
+    known = {code: list(rows) for code, rows in (stored or stored_answers(response)).items()}
     known.update({code: list(rows) for code, rows in answers.items()})
     reconciled = reconcile_dependents(known)
     changed = {
@@ -56,6 +64,7 @@ def save_answers(
     response.language = language
     response.last_page = max(response.last_page, page)
     response.updated_at = utcnow()
+    return reconciled
 
 
 def _replace_rows(response: Response, questions: set[str], rows: Iterable[AnswerRow]) -> None:

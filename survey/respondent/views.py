@@ -114,19 +114,19 @@ def _save_page(number: int, response: Response | None, known: Known):
         # The session was lost (cookies cleared, expired): keep the answers in a new draft.
         response = _start()
     language = target_language or g.lang
-    save_answers(response, answers, g.lang, number)
+    known = save_answers(response, answers, g.lang, number, stored=known)
     if action == "submit" and number == len(PAGES):
         submit_response(response)
-        db.session.commit()
-        return redirect(url_for("respondent.thanks", lang=language))
+        destination = url_for("respondent.thanks", lang=language)
+    elif target_language:
+        destination = page_url(number, lang=language)
+    elif action == "back":
+        previous = _neighbour(number, known, step=-1)
+        destination = page_url(previous) if previous else url_for("respondent.welcome")
+    else:
+        destination = page_url(_neighbour(number, known, step=1) or number)
     db.session.commit()
-    if target_language:
-        return redirect(page_url(number, lang=language))
-    known = stored_answers(response)
-    if action == "back":
-        destination = _neighbour(number, known, step=-1)
-        return redirect(page_url(destination) if destination else url_for("respondent.welcome"))
-    return redirect(page_url(_neighbour(number, known, step=1) or number))
+    return redirect(destination)
 
 
 @bp.route("/<lang>/resume/<token>")
@@ -176,7 +176,10 @@ def csrf_failed(error: CSRFError):
 
 
 def current_response() -> Response | None:
-    return find_by_resume_token(session.get(SESSION_KEY))
+    """This browser's response, read once per request."""
+    if "response" not in g:
+        g.response = find_by_resume_token(session.get(SESSION_KEY))
+    return g.response
 
 
 def page_url(number: int, **values) -> str:
@@ -186,6 +189,7 @@ def page_url(number: int, **values) -> str:
 def _start() -> Response:
     response, token = start_response(g.lang)
     _remember(token)
+    g.response = response
     return response
 
 
@@ -235,7 +239,7 @@ def _render_page(number: int, values, errors: dict[str, str], known: Known, stat
     if not isinstance(values, MultiDict):
         values = MultiDict([(key, value) for key, items in values.items() for value in items])
     token = session.get(SESSION_KEY)
-    response = find_by_resume_token(token)
+    response = current_response()
     step, steps = _progress(number, known, response.last_page if response else 0)
     html = render_template(
         "respondent/page.html",
