@@ -54,7 +54,6 @@ ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
-FAVICON_PATHS = ("/favicon.ico", "/favicon.ico/")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
@@ -253,9 +252,8 @@ def make_page(browser, page_problems) -> Iterator:
 
         def on_console(message) -> None:
             # Chromium reports Content-Security-Policy violations as console errors too.
-            where = message.location.get("url", "")
-            # Chromium asks for /favicon.ico by itself; the app has no icon (not a page fault).
-            if message.type == "error" and not where.split("?")[0].endswith(FAVICON_PATHS):
+            if message.type == "error":
+                where = message.location.get("url", "")
                 page_problems.append(f"console error: {message.text} ({where})")
 
         new_page.on("console", on_console)
