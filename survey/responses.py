@@ -52,7 +52,9 @@ def save_answers(
     `stored` is what the caller already read with `stored_answers` (read again if omitted).
     Returns every answer of the response as it now stands.
     """
-    known = {code: list(rows) for code, rows in (stored or stored_answers(response)).items()}
+    if stored is None:
+        stored = stored_answers(response)
+    known = {code: list(rows) for code, rows in stored.items()}
     known.update({code: list(rows) for code, rows in answers.items()})
     reconciled = reconcile_dependents(known)
     changed = {
