@@ -99,3 +99,20 @@ def test_the_language_switcher_is_on_every_respondent_page(client):
     for url in ["/en/", "/en/page/1", "/en/page/6"]:
         html = client.get(url).get_data(as_text=True)
         assert "Русский" in html
+
+
+def test_every_string_marked_in_the_code_is_in_the_russian_catalog():
+    """Catches a forgotten `pybabel extract/update`: such strings would reach users in English."""
+    from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+
+    method_map = [("**.py", "python"), ("**/templates/**.html", "jinja2")]
+    keywords = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
+    found = {
+        message if isinstance(message, str) else message[0]
+        for _file, _line, message, _comments, _context in extract_from_dir(
+            str(ROOT / "survey"), method_map, keywords=keywords
+        )
+    }
+    assert "Skip to content" in found  # the templates were read, not only the Python code
+    catalog = {m.id if isinstance(m.id, str) else m.id[0] for m in load_catalog() if m.id}
+    assert sorted(found - catalog) == []
