@@ -40,6 +40,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import force_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, literal, select
 
@@ -117,10 +118,10 @@ class Filters:
         language = None
         languages = [v for v in _values(args, "lang")]
         if len(languages) > 1:
-            raise FilterError("Give only one language filter (lang).")
+            raise FilterError(_("Give only one language filter (lang)."))
         if languages:
             if languages[0] not in current_app.config["LANGUAGES"]:
-                raise FilterError(f"Unknown language: {languages[0]!r}.")
+                raise FilterError(_("Unknown language: “%(value)s”.", value=languages[0]))
             language = languages[0]
         chosen: dict[str, set[str]] = {}
         for key in args:
@@ -129,17 +130,19 @@ class Filters:
             question = QUESTIONS_BY_CODE.get(key)
             if question is None:
                 if key.startswith("q") and key[1:2].isdigit():
-                    raise FilterError(f"Unknown question: {key!r}.")
+                    raise FilterError(_("Unknown question: “%(value)s”.", value=key))
                 continue
             values = _values(args, key)
             if not values:
                 continue
             if question.type not in FILTER_TYPES:
-                raise FilterError(f"Question {key} cannot be used as a filter.")
+                raise FilterError(_("Question %(code)s cannot be used as a filter.", code=key))
             known = set(_option_codes(key))
             for value in values:
                 if value not in known:
-                    raise FilterError(f"Unknown option for {key}: {value!r}.")
+                    raise FilterError(
+                        _("Unknown option for %(code)s: “%(value)s”.", code=key, value=value)
+                    )
             chosen.setdefault(key, set()).update(values)
         answers = tuple(
             (q.code, tuple(code for code in _option_codes(q.code) if code in chosen[q.code]))
@@ -520,7 +523,7 @@ def compare_segments(compare: str, filters: Filters = Filters(), locale: str = "
     approximation is not to be trusted with expected counts that small).
     """
     if compare not in comparable_questions():
-        raise FilterError(f"Cannot compare by {compare!r}.")
+        raise FilterError(_("Results cannot be compared by “%(code)s”.", code=compare))
     locale = _checked_locale(locale)
     key = ("compare", data_version(), compare, filters, locale)
 
@@ -682,7 +685,7 @@ def _open_answer_source(code: str) -> tuple[str, str]:
         return OTHER_TEXT_FIELDS[code], "other"
     question = QUESTIONS_BY_CODE.get(code)
     if question is None or question.type != "text":
-        raise FilterError(f"No open answers for {code!r}.")
+        raise FilterError(_("There are no open answers for “%(code)s”.", code=code))
     return code, ""
 
 
@@ -690,5 +693,5 @@ def _checked_locale(locale: str | None) -> str:
     if not locale:
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     if locale not in _languages():
-        raise FilterError(f"Unknown locale: {locale!r}.")
+        raise FilterError(_("Unknown language: “%(value)s”.", value=locale))
     return locale

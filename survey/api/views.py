@@ -8,6 +8,7 @@ requests get 401 JSON from the login manager's unauthorized handler.
 from __future__ import annotations
 
 from flask import current_app, jsonify, request
+from flask_babel import gettext as _
 from flask_login import login_required
 
 from survey import aggregation
@@ -57,5 +58,5 @@ def openapi():
 def _single(args, key: str) -> str | None:
     values = [value for value in args.getlist(key) if value != ""]
     if len(values) > 1:
-        raise FilterError(f"Give only one value for {key}.")
+        raise FilterError(_("Give only one value for %(code)s.", code=key))
     return values[0] if values else None

@@ -374,7 +374,7 @@ def open_answer_source(code: str) -> tuple[str, str]:
         return question.code, "other"
     if code in QUESTIONS_BY_CODE and QUESTIONS_BY_CODE[code].type == "text":
         return code, ""
-    raise aggregation.FilterError(f"No open answers for {code!r}.")
+    raise aggregation.FilterError(_("There are no open answers for “%(code)s”.", code=code))
 
 
 # --------------------------------------------------------------------------- dashboard
