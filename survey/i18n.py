@@ -7,7 +7,17 @@ from functools import cache
 from urllib.parse import urlsplit
 
 from babel import Locale
-from flask import Flask, abort, current_app, g, redirect, request, session, url_for
+from flask import (
+    Flask,
+    abort,
+    current_app,
+    g,
+    has_request_context,
+    redirect,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import get_locale
 
 # Babel's territory list also holds groupings and private-use codes that are not countries.
@@ -23,6 +33,9 @@ def select_locale() -> str:
     lang = g.get("lang")
     if lang:
         return lang
+    if not has_request_context():
+        # The CLI (export, import) speaks the default language.
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     requested = request.args.get("locale")
     if requested in languages():
         return requested
