@@ -6,6 +6,8 @@ nothing; the resume token lives in the session cookie and in a link shown on eve
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import (
     abort,
     flash,
@@ -22,7 +24,7 @@ from werkzeug.datastructures import MultiDict
 
 from survey.database import begin_write
 from survey.extensions import db
-from survey.i18n import best_browser_language, countries, languages
+from survey.i18n import best_browser_language, languages
 from survey.models import Response
 from survey.questionnaire import (
     PAGES,
@@ -35,6 +37,7 @@ from survey.questionnaire import (
 )
 from survey.respondent import bp
 from survey.respondent.best_practices import BEST_PRACTICES
+from survey.respondent.options import country_options
 from survey.responses import (
     find_by_resume_token,
     save_answers,
@@ -252,7 +255,7 @@ def _render_page(number: int, values, errors: dict[str, str], known: Known, stat
         errors=errors,
         step=step,
         steps=steps,
-        countries=countries(str(g.lang)),
+        country_options=partial(country_options, str(g.lang)),
         resume_url=url_for("respondent.resume", token=token, _external=True) if token else None,
     )
     return html, status
