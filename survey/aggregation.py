@@ -41,11 +41,11 @@ from typing import Any
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, literal, select
 
 from survey.extensions import db
 from survey.i18n import LANGUAGE_NAMES, country_codes, country_name
+from survey.i18n import lazy_gettext as _l
 from survey.models import DRAFT, SUBMITTED, Answer, Response
 from survey.questionnaire import (
     NOT_APPLICABLE,

@@ -27,12 +27,12 @@ from operator import itemgetter
 from typing import Any
 
 from flask_babel import force_locale
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, func, select
 
 from survey.aggregation import Filters
 from survey.extensions import db
 from survey.i18n import countries
+from survey.i18n import lazy_gettext as _l
 from survey.models import SUBMITTED, Answer, Response, Translation
 from survey.questionnaire import (
     NOT_APPLICABLE,

@@ -20,6 +20,7 @@ from flask import (
     url_for,
 )
 from flask_babel import get_locale, get_translations
+from flask_babel.speaklater import LazyString
 
 # Babel's territory list also holds groupings and private-use codes that are not countries.
 NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "ZZ", "XA", "XB"})
@@ -163,6 +164,18 @@ def current_translations():
         # One catalog directory per process (translations/), so the locale is the key.
         _TRANSLATIONS_BY_LOCALE[locale] = translations
     return translations
+
+
+def gettext(string: str, **variables: Any) -> str:
+    """flask_babel.gettext, through `current_translations`."""
+    text = current_translations().ugettext(string)
+    return text % variables if variables else text
+
+
+def lazy_gettext(string: str, **variables: Any) -> LazyString:
+    """flask_babel.lazy_gettext, through `current_translations`: the questionnaire's labels
+    are lazy strings, translated each time a page shows them."""
+    return LazyString(gettext, string, **variables)
 
 
 def install_template_gettext(app: Flask) -> None:

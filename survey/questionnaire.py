@@ -15,9 +15,9 @@ from typing import ClassVar, NamedTuple, Protocol
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import _, ngettext
-from flask_babel import lazy_gettext as _l
 
 from survey.i18n import country_codes
+from survey.i18n import lazy_gettext as _l
 
 SHORT_TEXT_LIMIT = 300
 LONG_TEXT_LIMIT = 5000

@@ -5,11 +5,11 @@ from __future__ import annotations
 from functools import wraps
 
 from flask import abort, redirect, request, url_for
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
 from survey.extensions import db, login_manager
+from survey.i18n import lazy_gettext as _l
 from survey.models import ApiToken, User, hash_token
 
 login_manager.login_view = "auth.login"

@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from flask_babel import force_locale
-from flask_babel import lazy_gettext as _l
 
 from survey import dataset
 from survey.aggregation import Filters
 from survey.exports.neutralise import neutralise
+from survey.i18n import lazy_gettext as _l
 from survey.questionnaire import NOT_APPLICABLE
 
 BOM = "\ufeff"

@@ -1,6 +1,6 @@
 """The nine best practices the working group distilled from the 2013 survey."""
 
-from flask_babel import lazy_gettext as _l
+from survey.i18n import lazy_gettext as _l
 
 BEST_PRACTICES = (
     _l("Recognise and use the unique expertise of each partner."),
