@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import fcntl
+import os
+import threading
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, SessionTransaction
 
 from survey.extensions import db
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 WRITE_OPTION = "survey_write"
+WRITER_LOCK = "survey_sqlite_writer_lock"
 
 
 def is_sqlite(uri: str) -> bool:
@@ -56,6 +61,70 @@ def register_sqlite_pragmas(app: Flask) -> None:
         immediate = connection.get_execution_options().get(WRITE_OPTION)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
+    database = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).database
+    if database and database != ":memory:":
+        # Next to the database, so every app writing to that file shares the lock.
+        app.extensions[WRITER_LOCK] = WriterLock(Path(f"{database}.writer-lock"))
+
+
+class WriterLock:
+    """One SQLite write transaction at a time among this app's threads and processes.
+
+    SQLite lets one writer in and makes the others poll, sleeping 1 to 100 ms between tries;
+    under load most of a waiting writer's delay is that sleep, long after the lock came free.
+    Waiting here instead (a thread lock, then a file lock between gunicorn workers, tried
+    every half millisecond) hands the database to the next writer at once. After
+    SQLITE_BUSY_TIMEOUT_MS the writer goes on without it and SQLite's own waiting decides.
+    """
+
+    POLL_SECONDS = 0.0005
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._threads = threading.Lock()
+        self._fd: int | None = None
+        self._pid: int | None = None
+
+    def acquire(self) -> bool:
+        deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+        if not self._threads.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
+            return False
+        try:
+            if self._pid != os.getpid():  # a gunicorn worker forked after the file was opened
+                self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600)
+                self._pid = os.getpid()
+            while True:
+                try:
+                    fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    return True
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        break
+                    time.sleep(self.POLL_SECONDS)
+        except BaseException:
+            self._threads.release()
+            raise
+        self._threads.release()
+        return False
+
+    def release(self) -> None:
+        try:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+        finally:
+            self._threads.release()
+
+    def __del__(self) -> None:
+        if self._fd is not None and self._pid == os.getpid():
+            os.close(self._fd)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _release_writer_lock(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        lock = session.info.pop(WRITER_LOCK, None)
+        if lock is not None:
+            lock.release()
+
 
 def begin_write() -> None:
     """Start the request's transaction as a write transaction (BEGIN IMMEDIATE on SQLite).
@@ -69,7 +138,16 @@ def begin_write() -> None:
         if session.new or session.dirty or session.deleted:
             raise RuntimeError("begin_write() must come before the first change")
         session.commit()
-    session.connection(execution_options={WRITE_OPTION: True})
+    lock = current_app.extensions.get(WRITER_LOCK)
+    if lock is not None and lock.acquire():
+        session.info[WRITER_LOCK] = lock
+    try:
+        session.connection(execution_options={WRITE_OPTION: True})
+    except BaseException:
+        held = session.info.pop(WRITER_LOCK, None)
+        if held is not None:
+            held.release()
+        raise
 
 
 def migrate_embedded_sqlite(app: Flask) -> None:
