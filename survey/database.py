@@ -27,9 +27,13 @@ def is_sqlite(uri: str) -> bool:
 
 
 def engine_options(uri: str, configured: dict[str, Any] | None) -> dict[str, Any]:
-    options: dict[str, Any] = {"pool_pre_ping": True}
+    options: dict[str, Any] = {}
     if is_sqlite(uri):
         options["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+    else:
+        # A server restarted since the connection was pooled is found before use; a local
+        # SQLite file has nothing to ping.
+        options["pool_pre_ping"] = True
     options.update(configured or {})
     return options
 
