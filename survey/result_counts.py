@@ -74,7 +74,7 @@ BEYOND = MAX_RANK + 1
 #: The key of a counter, in the order of the primary key (and of every upsert, so concurrent
 #: submissions lock rows in the same order and cannot deadlock on PostgreSQL).
 KEY = ("cell_question", "cell_option", "lang", "metric", "question", "option", "rank")
-#: Response ids per statement on SQLite, where each statement binds them seven times.
+#: Response ids per statement on SQLite, where each statement binds them eight times.
 SQLITE_BATCH = 500
 
 # A figure's code: key number * 100 + metric * 10 + rank bucket; a cell's code times
@@ -160,14 +160,13 @@ def rebuild_result_counts(connection: Connection) -> None:
 
 def counted_total(connection: Connection) -> int:
     """Responses the counters hold (the total of the cell of all responses)."""
+    c = COUNTS.c
     value = connection.execute(
-        select(COUNTS.c.n).where(*_all_cell(), COUNTS.c.lang == ALL, COUNTS.c.metric == TOTAL)
+        select(c.n).where(
+            c.cell_question == ALL, c.cell_option == ALL, c.lang == ALL, c.metric == TOTAL
+        )
     ).scalar()
     return int(value or 0)
-
-
-def _all_cell():
-    return COUNTS.c.cell_question == ALL, COUNTS.c.cell_option == ALL
 
 
 # --------------------------------------------------------------------------- the statement
