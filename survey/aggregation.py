@@ -1,9 +1,14 @@
 """Results of the survey, counted in the database: totals, every question, segments.
 
 A plain module (no request objects): the dashboard, the JSON API and the exports call it.
-Every figure is a GROUP BY in SQL over the long-form `answers` table joined to the set of
-responses that match the filters; nothing loads responses into Python. Only submitted
-responses count; drafts are reported separately as `in_progress`.
+Only submitted responses count; drafts are reported separately as `in_progress`.
+
+Most requests read live counters (`survey.result_counts`, kept up to date at submission):
+no filter or one option of one choice question, with or without a language, compared by
+language or (without an option filter) by a single-choice, yes/no or country question. The
+counters are used only while they hold exactly the submitted responses. Every other request
+is a GROUP BY in SQL over the long-form `answers` table joined to the set of responses that
+match the filters; nothing loads responses into Python. Both give the same figures.
 
 The body returned by `aggregate_results` is the public JSON contract of `GET /api/results`::
 
@@ -31,6 +36,7 @@ submission on its next request.
 from __future__ import annotations
 
 import copy
+import logging
 import threading
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Mapping
@@ -41,8 +47,9 @@ from typing import Any
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, func, literal, select
+from sqlalchemy import and_, case, func, literal, or_, select, union_all
 
+from survey import result_counts
 from survey.extensions import db
 from survey.i18n import LANGUAGE_NAMES, country_codes, country_name
 from survey.i18n import lazy_gettext as _l
@@ -57,6 +64,11 @@ from survey.questionnaire import (
 
 ANSWERS = Answer.__table__
 RESPONSES = Response.__table__
+COUNTS = result_counts.COUNTS
+
+log = logging.getLogger(__name__)
+#: Set on the app while the counters disagree with the responses (so that is logged once).
+MISMATCH = "survey_result_counts_mismatch"
 
 CHOICE_TYPES = ("single", "yesno", "country", "multiple")
 #: Questions whose answer is one option: a respondent's segment in a comparison.
@@ -71,7 +83,7 @@ OTHER_TEXT_FIELDS = {
     q.other_field: q.code for q in QUESTIONS if isinstance(q, ChoiceQuestion) and q.other_field
 }
 COUNTRY_NOT_SAID = _l("Prefer not to say")
-MAX_RANK = 6
+MAX_RANK = result_counts.MAX_RANK
 #: Expected counts below this make a chi-square p-value untrustworthy (Cochran's rule).
 MIN_EXPECTED = 5
 
@@ -202,7 +214,35 @@ def _population(filters: Filters, segment: str | None, statuses: Iterable[str]):
     return query
 
 
+def _new_segment() -> dict[str, Any]:
+    return {
+        "total": 0,
+        "in_progress": 0,
+        "languages": defaultdict(int),
+        "options": defaultdict(dict),
+        "ranks": defaultdict(lambda: defaultdict(dict)),
+        "distinct": {},
+        "others": {},
+    }
+
+
 def _counts(filters: Filters, segment: str | None) -> dict[str, Any]:
+    """Every figure, per segment value: from the live counters when they can serve the
+    request and hold exactly the submitted responses, otherwise counted from the answers.
+
+    Per segment value: total, in_progress, languages, options[question][option] (answer rows
+    of choice and text questions), ranks[question][item][rank or None], distinct[question]
+    (respondents of multiple-choice, ranking and contact questions) and others[question]
+    ("other" answers with a text). `RESULT_COUNTS = False` always counts from the answers.
+    """
+    if current_app.config.get("RESULT_COUNTS", True) and _servable_from_cells(filters, segment):
+        counts = _counts_from_cells(filters, segment)
+        if counts is not None:
+            return counts
+    return _counts_from_answers(filters, segment)
+
+
+def _counts_from_answers(filters: Filters, segment: str | None) -> dict[str, Any]:
     """Every figure, per segment value, in a handful of GROUP BY queries.
 
     One query per shape: respondents per status and language; rows per (question, option)
@@ -243,7 +283,9 @@ def _counts(filters: Filters, segment: str | None) -> dict[str, Any]:
         """Rows (seg, *group_by, *aggregates) summed over the scopes (drafts subtracted).
 
         A constant segment is left out of GROUP BY so that the database can aggregate in
-        the order of the (question, option, response_id) index instead of sorting.
+        the order of the (question, option, response_id) index instead of sorting. A row
+        that only drafts had (all zero once they are subtracted) is left out, as it would be
+        with any filter: what only drafts answered is not a result.
         """
         merged: dict[tuple, list[int]] = {}
         for seg, source, conditions, sign in scopes:
@@ -259,7 +301,7 @@ def _counts(filters: Filters, segment: str | None) -> dict[str, Any]:
                 total = merged.setdefault(key, [0] * len(aggregates))
                 for i, value in enumerate(values):
                     total[i] += sign * int(value or 0)
-        return [(*key, *values) for key, values in merged.items()]
+        return [(*key, *values) for key, values in merged.items() if any(values)]
 
     options = run(
         (a.c.question, a.c.option),
@@ -298,17 +340,7 @@ def _counts(filters: Filters, segment: str | None) -> dict[str, Any]:
         ),
     )
 
-    per_segment: dict[str, dict[str, Any]] = defaultdict(
-        lambda: {
-            "total": 0,
-            "in_progress": 0,
-            "languages": defaultdict(int),
-            "options": defaultdict(dict),
-            "ranks": defaultdict(lambda: defaultdict(dict)),
-            "distinct": {},
-            "others": {},
-        }
-    )
+    per_segment: dict[str, dict[str, Any]] = defaultdict(_new_segment)
     for seg, status, language, count in totals:
         entry = per_segment[seg]
         if status == SUBMITTED:
@@ -325,6 +357,134 @@ def _counts(filters: Filters, segment: str | None) -> dict[str, Any]:
     for seg, question, count in others:
         per_segment[seg]["others"][question] = count
     return per_segment
+
+
+def _servable_from_cells(filters: Filters, segment: str | None) -> bool:
+    """Whether the counters hold what the request needs.
+
+    They do without filters or with one option of one choice question (`?q6=government`),
+    with or without a language; for no comparison or by language; by a single-choice, yes/no
+    or country question only without an option filter (its options are cells themselves).
+    """
+    if len(filters.answers) > 1:
+        return False
+    if filters.answers:
+        code, options = filters.answers[0]
+        if QUESTIONS_BY_CODE[code].type not in result_counts.CELL_TYPES or len(options) != 1:
+            return False
+    if segment is None or segment == LANGUAGE_SEGMENT:
+        return True
+    return not filters.answers and QUESTIONS_BY_CODE[segment].type in SEGMENT_TYPES
+
+
+def _counts_from_cells(filters: Filters, segment: str | None) -> dict[str, Any] | None:
+    """The figures of `_counts_from_answers`, read from the counters of the cells involved.
+
+    One query reads the counter rows and, in the same snapshot, the number of submitted
+    responses: unless the counters hold exactly that many (a response added by a path that
+    does not count, rows deleted by hand), this returns None and the caller counts from the
+    answers. Drafts are few and not counted in cells: they are counted here per segment.
+    """
+    c = COUNTS
+    everywhere = filters.language or result_counts.ALL
+    if filters.answers:
+        code, (option,) = filters.answers[0]
+    else:
+        code = option = result_counts.ALL
+    totals = c.c.metric == result_counts.TOTAL
+    if segment == LANGUAGE_SEGMENT:
+        # Each language's own cells, all of their figures.
+        where = [c.c.cell_question == code, c.c.cell_option == option]
+        where.append(c.c.lang == filters.language if filters.language else c.c.lang != "")
+    else:
+        if segment is None:
+            where = [c.c.cell_question == code, c.c.cell_option == option]
+        else:
+            where = [c.c.cell_question == segment]
+        # The figures of the cell in the filtered language (all languages: ''), and the
+        # totals per language for `languages`.
+        where.append(c.c.lang == everywhere if filters.language else or_(c.c.lang == "", totals))
+    counters = select(
+        c.c.lang, c.c.cell_option, c.c.metric, c.c.question, c.c.option, c.c.rank, c.c.n
+    ).where(*where)
+    everyone = and_(c.c.cell_question == "", c.c.cell_option == "", c.c.lang == "", totals)
+    check = [
+        select(*_check_row("counted"), c.c.n).where(everyone),
+        select(*_check_row("submitted"), func.count()).where(RESPONSES.c.status == SUBMITTED),
+    ]
+    rows = db.session.execute(union_all(counters, *check)).all()
+
+    per_segment: dict[str, dict[str, Any]] = defaultdict(_new_segment)
+    found = {"counted": 0, "submitted": 0}
+    for lang, cell_option, metric, question, option_code, rank, n in rows:
+        if metric in found:
+            found[metric] = n
+            continue
+        if not n:
+            continue
+        if segment is None:
+            seg = ""
+        elif segment == LANGUAGE_SEGMENT:
+            seg = lang
+        else:
+            seg = cell_option
+        entry = per_segment[seg]
+        own = segment == LANGUAGE_SEGMENT or lang == everywhere
+        if metric == result_counts.TOTAL:
+            if lang:
+                entry["languages"][lang] += n
+            if own:
+                entry["total"] = n
+        elif not own:
+            continue
+        elif metric == result_counts.OPTION:
+            entry["options"][question][option_code] = n
+        elif metric == result_counts.RANK:
+            by_rank = entry["ranks"][question][option_code]
+            if not by_rank:
+                by_rank.update(dict.fromkeys([*range(1, MAX_RANK + 1), None], 0))
+            if rank == result_counts.NOT_RANKED:
+                by_rank[None] = n
+            elif rank <= MAX_RANK:
+                by_rank[rank] = n
+        elif metric == result_counts.DISTINCT:
+            entry["distinct"][question] = n
+        elif metric == result_counts.OTHER:
+            entry["others"][question] = n
+    if found["counted"] != found["submitted"]:
+        _warn_mismatch(found["counted"], found["submitted"])
+        return None
+    current_app.extensions.pop(MISMATCH, None)
+
+    drafts = _population(filters, segment, (DRAFT,)).subquery("d")
+    for seg, count in db.session.execute(select(drafts.c.seg, func.count()).group_by(drafts.c.seg)):
+        per_segment[seg]["in_progress"] += count
+    return per_segment
+
+
+def _check_row(name: str) -> tuple:
+    """Columns lang ... rank of a row that carries a check figure instead of a counter."""
+    return (
+        literal("").label("lang"),
+        literal("").label("cell_option"),
+        literal(name).label("metric"),
+        literal("").label("question"),
+        literal("").label("option"),
+        literal(0).label("rank"),
+    )
+
+
+def _warn_mismatch(counted: int, submitted: int) -> None:
+    """Log once (until the counters agree again) that results are counted the slow way."""
+    if current_app.extensions.get(MISMATCH):
+        return
+    current_app.extensions[MISMATCH] = True
+    log.warning(
+        "The result counters hold %d responses but %d are submitted: results are counted "
+        "from the answers (slower) until `flask --app survey rebuild-result-counts` is run.",
+        counted,
+        submitted,
+    )
 
 
 # --------------------------------------------------------------------------- the body
@@ -547,14 +707,15 @@ def _segment_values(
         return [(value, LANGUAGE_NAMES.get(value, value)) for value in values]
     question = QUESTIONS_BY_CODE[compare]
     if question.type == "country":
-        ordered = sorted(counts, key=lambda code: (-counts[code]["total"], code == NOT_APPLICABLE))
-        return [
-            (
-                code,
-                str(COUNTRY_NOT_SAID) if code == NOT_APPLICABLE else country_name(code, language),
-            )
-            for code in ordered
-        ]
+        names = {
+            code: str(COUNTRY_NOT_SAID) if code == NOT_APPLICABLE else country_name(code, language)
+            for code in counts
+        }
+        # Ties in name order, as in the country table, whatever order the database gave.
+        ordered = sorted(
+            counts, key=lambda code: (-counts[code]["total"], code == NOT_APPLICABLE, names[code])
+        )
+        return [(code, names[code]) for code in ordered]
     labelled = [(option.code, str(option.label)) for option in question.options]
     return labelled + [(code, code) for code in sorted(set(counts) - set(question.option_codes))]
 

@@ -41,3 +41,7 @@ class DefaultConfig:
 
     # Migrate an embedded SQLite database on start so a fresh clone runs without a manual step.
     AUTO_MIGRATE_SQLITE = True
+
+    # Serve results from the live counters (table result_counts) when they can; False counts
+    # every request from the answers (the counters are kept up to date either way).
+    RESULT_COUNTS = True

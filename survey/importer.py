@@ -10,7 +10,8 @@ chose, ranks run 1..k without repeats, follow-ups only when their condition hold
   different content it is rejected as a conflict, so importing a file twice adds nothing;
 - cells may hold codes or labels in English or Russian (detected per cell), a UTF-8 BOM is
   accepted, the apostrophes the export adds against formula injection are removed again
-  (`survey.exports.neutralise.restore`), and `*_en` columns become English translations.
+  (`survey.exports.neutralise.restore`), and `*_en` columns become English translations;
+- the imported responses are added to the live result counts in the same transaction.
 
 No request objects here: the CLI command calls `import_csv` inside an app context.
 """
@@ -46,6 +47,7 @@ from survey.questionnaire import (
     clean_text,
     parse_page,
 )
+from survey.result_counts import add_result_counts
 
 LABEL_LANGUAGES = ("en", "ru")
 LOOKUP_BATCH = 500
@@ -395,8 +397,9 @@ def import_csv(data: bytes, dry_run: bool = False) -> ImportReport:
         report.imported = 0 if report.rejected else len(new_rows)
         db.session.rollback()
         return report
-    for row in new_rows:
-        _insert(row)
+    ids = [_insert(row) for row in new_rows]
+    db.session.flush()
+    add_result_counts(db.session.connection(), ids)
     report.imported = len(new_rows)
     return report
 
@@ -436,7 +439,8 @@ def _same_content(stored: Response, row: ParsedRow, with_contact: bool) -> bool:
     return answers == set(row.rows)
 
 
-def _insert(row: ParsedRow) -> None:
+def _insert(row: ParsedRow) -> int:
+    """Add one submitted response with its answers; returns its id."""
     response = Response(
         uuid=row.uuid,
         language=row.language,
@@ -467,3 +471,4 @@ def _insert(row: ParsedRow) -> None:
             )
             for key, text in row.translations.items()
         )
+    return response.id

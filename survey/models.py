@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    PrimaryKeyConstraint,
     String,
     Text,
     UniqueConstraint,
@@ -259,3 +260,47 @@ class AnswerCategory(db.Model):
 
     def __repr__(self) -> str:
         return f"<AnswerCategory answer={self.answer_id} category={self.category_id}>"
+
+
+class ResultCount(db.Model):
+    """One live figure of the results, kept up to date as responses are submitted.
+
+    A *cell* is a set of submitted responses: those in `lang` ('' for every language) that
+    chose `cell_option` of `cell_question` (both '' for all of them). For each cell the table
+    holds what `survey.aggregation` counts, one row per figure: `metric` "total" (responses),
+    "option" (answer rows of `question`/`option`), "rank" (rows of a ranking item at `rank`;
+    0 stands for N/A), "distinct" (respondents who answered `question`) and "other" ("other"
+    answers of `question` with a text). Maintained by `survey.result_counts`.
+    """
+
+    __tablename__ = "result_counts"
+    __table_args__ = (
+        # A cell's rows are one range of the key: reading a cell or a comparison reads it.
+        PrimaryKeyConstraint(
+            "cell_question",
+            "cell_option",
+            "lang",
+            "metric",
+            "question",
+            "option",
+            "rank",
+            name="pk_result_counts",
+        ),
+        # Every submission updates a few hundred rows in place: with room left in each page
+        # PostgreSQL updates them without touching the key's index (about 9 ms instead of 13).
+        {"postgresql_with": {"fillfactor": 50}},
+    )
+
+    cell_question: Mapped[str] = mapped_column(String(32))
+    cell_option: Mapped[str] = mapped_column(String(32))
+    lang: Mapped[str] = mapped_column(String(8))
+    metric: Mapped[str] = mapped_column(String(8))
+    question: Mapped[str] = mapped_column(String(32))
+    option: Mapped[str] = mapped_column(String(32))
+    rank: Mapped[int] = mapped_column(Integer, autoincrement=False)
+    n: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    def __repr__(self) -> str:
+        cell = f"{self.lang or '*'}/{self.cell_question or '*'}/{self.cell_option or '*'}"
+        figure = f"{self.metric} {self.question}/{self.option}/{self.rank}"
+        return f"<ResultCount {cell} {figure} = {self.n}>"

@@ -17,6 +17,7 @@ from sqlalchemy import Connection, delete, insert, select, update
 from survey.extensions import db
 from survey.models import DRAFT, SUBMITTED, Answer, Response, hash_token, utcnow
 from survey.questionnaire import AnswerRow, reconcile_dependents, rows_by_question
+from survey.result_counts import add_result_counts
 
 RESPONSES = Response.__table__
 ANSWERS = Answer.__table__
@@ -136,12 +137,20 @@ def _replace_rows(response_id: int, questions: set[str], rows: list[AnswerRow]) 
 
 
 def submit_response(response: Draft) -> bool:
-    """Mark a draft submitted; False when it already was (a double click, a replayed POST)."""
+    """Mark a draft submitted; False when it already was (a double click, a replayed POST).
+
+    A response that this call submitted is added to the live result counts, in the same
+    transaction: counted once, and only if the submission commits.
+    """
     now: datetime = utcnow()
-    result = _connection().execute(
+    connection = _connection()
+    result = connection.execute(
         update(RESPONSES)
         .where(RESPONSES.c.id == response.id, RESPONSES.c.status == DRAFT)
         .values(status=SUBMITTED, submitted_at=now, updated_at=now)
     )
     response.status = SUBMITTED
-    return result.rowcount == 1
+    if result.rowcount != 1:
+        return False
+    add_result_counts(connection, [response.id])
+    return True

@@ -27,6 +27,7 @@ BACKENDS = [
     s.strip() for s in os.environ.get("SURVEY_TEST_BACKENDS", "sqlite,postgresql").split(",")
 ]
 TABLES = [
+    "result_counts",
     "access_log",
     "answer_categories",
     "categories",
