@@ -83,12 +83,27 @@ def save_answers(
     language: str,
     page: int,
     stored: Mapping[str, Sequence[AnswerRow]] | None = None,
-) -> dict[str, list[AnswerRow]]:
+) -> dict[str, list[AnswerRow]] | None:
     """Replace the answers to the given questions; a replayed save gives the same rows.
 
     `stored` is what the caller already read with `stored_answers` (read again if omitted).
-    Returns every answer of the response as it now stands.
+    Returns every answer of the response as it now stands, or None when the response was
+    submitted in the meantime (another tab): a submitted response never changes.
     """
+    # The draft row first, and only while it is a draft: on PostgreSQL this waits for a
+    # submission of the same response in progress, and then changes nothing, so answers are
+    # never replaced after the submission counted them.
+    last_page = max(response.last_page, page)
+    still_draft = _connection().execute(
+        update(RESPONSES)
+        .where(RESPONSES.c.id == response.id, RESPONSES.c.status == DRAFT)
+        .values(language=language, last_page=last_page, updated_at=utcnow())
+    )
+    if still_draft.rowcount != 1:
+        response.status = SUBMITTED
+        return None
+    response.language = language
+    response.last_page = last_page
     if stored is None:
         stored = stored_answers(response)
     known = {code: list(rows) for code, rows in stored.items()}
@@ -101,13 +116,6 @@ def save_answers(
     }
     _replace_rows(
         response.id, changed, [row for code in changed for row in reconciled.get(code, [])]
-    )
-    response.language = language
-    response.last_page = max(response.last_page, page)
-    _connection().execute(
-        update(RESPONSES)
-        .where(RESPONSES.c.id == response.id)
-        .values(language=language, last_page=response.last_page, updated_at=utcnow())
     )
     return reconciled
 

@@ -117,7 +117,11 @@ def _save_page(number: int, response: Response | None, known: Known):
         # The session was lost (cookies cleared, expired): keep the answers in a new draft.
         response = _start()
     language = target_language or g.lang
-    known = save_answers(response, answers, g.lang, number, stored=known)
+    saved = save_answers(response, answers, g.lang, number, stored=known)
+    if saved is None:  # submitted meanwhile, from another tab
+        db.session.rollback()
+        return redirect(url_for("respondent.thanks"))
+    known = saved
     if action == "submit" and number == len(PAGES):
         submit_response(response)
         destination = url_for("respondent.thanks", lang=language)
