@@ -31,6 +31,8 @@ class Draft:
     status: str
     language: str
     last_page: int
+    #: Its answers when they were read with it (`find_by_resume_token(..., with_answers=True)`).
+    answers: dict[str, list[AnswerRow]] | None = None
 
     @property
     def is_submitted(self) -> bool:
@@ -53,22 +55,36 @@ def start_response(language: str) -> tuple[Draft, str]:
     return Draft(id=response_id, status=DRAFT, language=language, last_page=0), token
 
 
-def find_by_resume_token(token: str | None) -> Draft | None:
+def find_by_resume_token(token: str | None, with_answers: bool = False) -> Draft | None:
+    """The response of this resume token; `with_answers` reads its answers in the same query
+    (a page view needs both, and a round trip to the database costs more than the join)."""
     if not token:
         return None
-    row = (
+    r, a = RESPONSES, ANSWERS
+    columns = [r.c.id, r.c.status, r.c.language, r.c.last_page]
+    condition = r.c.resume_token_hash == hash_token(token)
+    if not with_answers:
+        row = _connection().execute(select(*columns).where(condition)).first()
+        return Draft(*row) if row else None
+    rows = (
         _connection()
         .execute(
-            select(
-                RESPONSES.c.id, RESPONSES.c.status, RESPONSES.c.language, RESPONSES.c.last_page
-            ).where(RESPONSES.c.resume_token_hash == hash_token(token))
+            select(*columns, a.c.question, a.c.option, a.c.rank, a.c.text)
+            .select_from(r.outerjoin(a, a.c.response_id == r.c.id))
+            .where(condition)
+            .order_by(a.c.id)
         )
-        .first()
+        .all()
     )
-    return Draft(*row) if row else None
+    if not rows:
+        return None
+    answers = rows_by_question(AnswerRow(*row[4:]) for row in rows if row[4] is not None)
+    return Draft(*rows[0][:4], answers=answers)
 
 
 def stored_answers(response: Draft | Response) -> dict[str, list[AnswerRow]]:
+    if isinstance(response, Draft) and response.answers is not None:
+        return {code: list(rows) for code, rows in response.answers.items()}
     rows = _connection().execute(
         select(ANSWERS.c.question, ANSWERS.c.option, ANSWERS.c.rank, ANSWERS.c.text)
         .where(ANSWERS.c.response_id == response.id)
@@ -117,6 +133,7 @@ def save_answers(
     _replace_rows(
         response.id, changed, [row for code in changed for row in reconciled.get(code, [])]
     )
+    response.answers = {code: list(rows) for code, rows in reconciled.items()}
     return reconciled
 
 

@@ -25,7 +25,6 @@ from werkzeug.datastructures import MultiDict
 from survey.database import begin_write
 from survey.extensions import db
 from survey.i18n import best_browser_language, languages
-from survey.models import Response
 from survey.questionnaire import (
     PAGES,
     Known,
@@ -39,6 +38,7 @@ from survey.respondent import bp
 from survey.respondent.best_practices import BEST_PRACTICES
 from survey.respondent.options import country_options
 from survey.responses import (
+    Draft,
     find_by_resume_token,
     save_answers,
     start_response,
@@ -89,7 +89,7 @@ def page(number: int):
         abort(404)
     if request.method == "POST":
         begin_write()
-    response = current_response()
+    response = current_response(with_answers=True)
     if response is not None and response.is_submitted:
         return redirect(url_for("respondent.thanks"))
     known = stored_answers(response) if response else {}
@@ -101,7 +101,7 @@ def page(number: int):
     return _save_page(number, response, known)
 
 
-def _save_page(number: int, response: Response | None, known: Known):
+def _save_page(number: int, response: Draft | None, known: Known):
     action, target_language = _requested_action()
     if action is None:
         return _render_page(
@@ -182,10 +182,10 @@ def csrf_failed(error: CSRFError):
     return _render_page(number, request.form, {"csrf": message}, known, status=400)
 
 
-def current_response() -> Response | None:
-    """This browser's response, read once per request."""
+def current_response(with_answers: bool = False) -> Draft | None:
+    """This browser's response, read once per request (with its answers when asked)."""
     if "response" not in g:
-        g.response = find_by_resume_token(session.get(SESSION_KEY))
+        g.response = find_by_resume_token(session.get(SESSION_KEY), with_answers=with_answers)
     return g.response
 
 
@@ -193,7 +193,7 @@ def page_url(number: int, **values) -> str:
     return url_for("respondent.page", number=number, **values)
 
 
-def _start() -> Response:
+def _start() -> Draft:
     response, token = start_response(g.lang)
     _remember(token)
     g.response = response
