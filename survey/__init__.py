@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib
 import secrets
-import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -38,17 +36,7 @@ def create_app(
     register_commands(app)
     security.register_error_pages(app)
     database.migrate_embedded_sqlite(app)
-    _import_statistics_in_background()
     return app
-
-
-def _import_statistics_in_background() -> None:
-    """Import SciPy's statistics (about a second) while the app starts, not during the first
-    comparison a working-group member asks for; a request that needs it meanwhile waits for
-    this import rather than starting its own."""
-    threading.Thread(
-        target=importlib.import_module, args=("scipy.stats",), name="import-scipy", daemon=True
-    ).start()
 
 
 def _ensure_secret_key(app: Flask) -> None:

@@ -36,6 +36,7 @@ submission on its next request.
 from __future__ import annotations
 
 import copy
+import importlib
 import logging
 import threading
 from collections import OrderedDict, defaultdict
@@ -718,6 +719,24 @@ def _segment_values(
         return [(code, names[code]) for code in ordered]
     labelled = [(option.code, str(option.label)) for option in question.options]
     return labelled + [(code, code) for code in sorted(set(counts) - set(question.option_codes))]
+
+
+_statistics_import = threading.Lock()
+_statistics_imported = False
+
+
+def prepare_statistics() -> None:
+    """Start importing SciPy's statistics (about a second, 70 MB) in the background, once per
+    process: called when a working-group member's request arrives, so the first comparison
+    does not wait for it, and workers that only ever serve respondents never load it."""
+    global _statistics_imported
+    with _statistics_import:
+        if _statistics_imported:
+            return
+        _statistics_imported = True
+    threading.Thread(
+        target=importlib.import_module, args=("scipy.stats",), name="import-scipy", daemon=True
+    ).start()
 
 
 def _tests(compare: str, segments: list[dict]) -> dict[str, dict]:
