@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from babel import Locale
+from babel.support import NullTranslations
 from flask import (
     Flask,
     abort,
@@ -141,10 +142,10 @@ class _LanguageNames:
 LANGUAGE_NAMES = _LanguageNames()
 
 
-_TRANSLATIONS_BY_LOCALE: dict[Locale, Any] = {}
+_TRANSLATIONS_BY_LOCALE: dict[Locale, NullTranslations] = {}
 
 
-def current_translations():
+def current_translations() -> NullTranslations:
     """Flask-Babel's get_translations(), memoised by locale.
 
     A page calls gettext for each of its strings, and Flask-Babel finds the locale and its
