@@ -48,9 +48,10 @@ from typing import Any
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, func, literal, or_, select, union_all
+from sqlalchemy import and_, case, func, literal, null, or_, select, union_all
 
 from survey import result_counts
+from survey.database import begin_write
 from survey.extensions import db
 from survey.i18n import LANGUAGE_NAMES, country_codes, country_name
 from survey.i18n import lazy_gettext as _l
@@ -70,6 +71,8 @@ COUNTS = result_counts.COUNTS
 log = logging.getLogger(__name__)
 #: Set on the app while the counters disagree with the responses (so that is logged once).
 MISMATCH = "survey_result_counts_mismatch"
+#: The row of `version_info`'s query that counts submitted responses not counted yet.
+UNCOUNTED = "uncounted"
 
 CHOICE_TYPES = ("single", "yesno", "country", "multiple")
 #: Questions whose answer is one option: a respondent's segment in a comparison.
@@ -381,10 +384,10 @@ def _servable_from_cells(filters: Filters, segment: str | None) -> bool:
 def _counts_from_cells(filters: Filters, segment: str | None) -> dict[str, Any] | None:
     """The figures of `_counts_from_answers`, read from the counters of the cells involved.
 
-    One query reads the counter rows and, in the same snapshot, the number of submitted
-    responses: unless the counters hold exactly that many (a response added by a path that
-    does not count, rows deleted by hand), this returns None and the caller counts from the
-    answers. Drafts are few and not counted in cells: they are counted here per segment.
+    One query reads the counter rows and, in the same snapshot, the number of responses
+    marked counted: unless the counters hold exactly that many (rows deleted or a response
+    marked counted by hand), this returns None and the caller counts from the answers.
+    Drafts are few and not counted in cells: they are counted here per segment.
     """
     c = COUNTS
     everywhere = filters.language or result_counts.ALL
@@ -411,12 +414,14 @@ def _counts_from_cells(filters: Filters, segment: str | None) -> dict[str, Any] 
     everyone = and_(c.c.cell_question == "", c.c.cell_option == "", c.c.lang == "", totals)
     check = [
         select(*_check_row("counted"), c.c.n).where(everyone),
+        # Marked counted: submitted minus new, each counted from an index.
         select(*_check_row("submitted"), func.count()).where(RESPONSES.c.status == SUBMITTED),
+        select(*_check_row("new"), func.count()).where(result_counts.not_yet_counted()),
     ]
     rows = db.session.execute(union_all(counters, *check)).all()
 
     per_segment: dict[str, dict[str, Any]] = defaultdict(_new_segment)
-    found = {"counted": 0, "submitted": 0}
+    found = {"counted": 0, "submitted": 0, "new": 0}
     for lang, cell_option, metric, question, option_code, rank, n in rows:
         if metric in found:
             found[metric] = n
@@ -452,8 +457,9 @@ def _counts_from_cells(filters: Filters, segment: str | None) -> dict[str, Any] 
             entry["distinct"][question] = n
         elif metric == result_counts.OTHER:
             entry["others"][question] = n
-    if found["counted"] != found["submitted"]:
-        _warn_mismatch(found["counted"], found["submitted"])
+    marked = found["submitted"] - found["new"]
+    if found["counted"] != marked:
+        _warn_mismatch(found["counted"], marked)
         return None
     current_app.extensions.pop(MISMATCH, None)
 
@@ -475,16 +481,16 @@ def _check_row(name: str) -> tuple:
     )
 
 
-def _warn_mismatch(counted: int, submitted: int) -> None:
+def _warn_mismatch(counted: int, marked: int) -> None:
     """Log once (until the counters agree again) that results are counted the slow way."""
     if current_app.extensions.get(MISMATCH):
         return
     current_app.extensions[MISMATCH] = True
     log.warning(
-        "The result counters hold %d responses but %d are submitted: results are counted "
+        "The result counters hold %d responses but %d are marked counted: results are counted "
         "from the answers (slower) until `flask --app survey rebuild-result-counts` is run.",
         counted,
-        submitted,
+        marked,
     )
 
 
@@ -768,28 +774,47 @@ def _tests(compare: str, segments: list[dict]) -> dict[str, dict]:
 def data_version() -> str:
     """A short string that changes whenever a response is started, submitted or removed.
 
-    One query over the (status, submitted_at) index: submitted and draft counts, latest
-    submission time. Used for live polling and as the cache key of the results.
+    Used for live polling and as the cache key of the results; see `version_info`.
     """
     return version_info()["version"]
 
 
 def version_info() -> dict[str, Any]:
-    """`{"version": data_version(), "total": submitted responses, "in_progress": drafts}`."""
-    rows = db.session.execute(
-        select(RESPONSES.c.status, func.count(), func.max(RESPONSES.c.submitted_at)).group_by(
-            RESPONSES.c.status
-        )
-    ).all()
-    by_status = {status: (count, latest) for status, count, latest in rows}
-    submitted, latest = by_status.get(SUBMITTED, (0, None))
-    drafts = by_status.get(DRAFT, (0, None))[0]
+    """`{"version": data_version(), "total": submitted responses, "in_progress": drafts}`.
+
+    New submissions are counted into the live counters first. The version holds the number
+    of submitted responses *and* of those not counted yet (one submitted after that): a body
+    counted from the counters under this version may lack those, but counting them changes
+    the version, so a cached body is never served once they are in.
+    """
+    count_new_submissions()
+    r = RESPONSES
+    latest = func.max(r.c.submitted_at)
+    by_status = select(r.c.status, func.count(), latest).group_by(r.c.status)
+    uncounted = select(literal(UNCOUNTED), func.count(), null()).where(
+        result_counts.not_yet_counted(r)
+    )
+    rows = db.session.execute(union_all(by_status, uncounted)).all()
+    found = {status: (count, latest) for status, count, latest in rows}
+    submitted, latest = found.get(SUBMITTED, (0, None))
+    drafts = found.get(DRAFT, (0, None))[0]
+    waiting = found.get(UNCOUNTED, (0, None))[0]
     stamp = latest.isoformat() if hasattr(latest, "isoformat") else str(latest or "")
     return {
-        "version": f"{submitted}.{drafts}.{stamp}",
+        "version": f"{submitted}.{waiting}.{drafts}.{stamp}",
         "total": submitted,
         "in_progress": drafts,
     }
+
+
+def count_new_submissions() -> None:
+    """Take responses submitted since the last read into the counters, in a transaction of
+    its own (committed before the results are read). Nothing to do is one index probe."""
+    if not result_counts.new_submission_count(db.session.connection()):
+        return
+    begin_write()
+    result_counts.count_new_submissions(db.session.connection())
+    db.session.commit()
 
 
 def open_answers(

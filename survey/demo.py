@@ -25,7 +25,7 @@ from survey.extensions import db
 from survey.i18n import country_codes
 from survey.models import DRAFT, SUBMITTED, Answer, Response
 from survey.questionnaire import PAGES
-from survey.result_counts import add_result_counts
+from survey.result_counts import count_new_submissions
 
 DEFAULT_SEED = 2013
 BATCH = 5_000
@@ -565,7 +565,6 @@ def seed(count: int, drafts: int, seed_value: int) -> dict[str, int]:
     if postgres:
         db.session.execute(text("LOCK TABLE responses, answers IN EXCLUSIVE MODE"))
     response_id, answer_id = _next_id(Response), _next_id(Answer)
-    first_id = response_id
     totals = {"responses": 0, "answers": 0, "ru": 0}
     kinds = [False] * count + [True] * drafts
     for start in range(0, len(kinds), BATCH):
@@ -613,11 +612,12 @@ def seed(count: int, drafts: int, seed_value: int) -> dict[str, int]:
         # without them PostgreSQL counted 100,000 new responses for more than ten minutes.
         for table in ("responses", "answers"):
             db.session.execute(text(f"ANALYZE {table}"))
-    # One statement over the new ids (drafts among them are not counted).
-    add_result_counts(db.session.connection(), range(first_id, response_id))
+    # Counted now, in the seeding transaction, rather than by the first reader of the results.
+    count_new_submissions(db.session.connection(), writers_locked_out=True)
     db.session.commit()
     if postgres:
-        db.session.execute(text("ANALYZE result_counts"))
+        # The counters are new, and the responses all counted now.
+        db.session.execute(text("ANALYZE result_counts, responses"))
         db.session.commit()
     return totals
 

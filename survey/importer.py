@@ -47,7 +47,7 @@ from survey.questionnaire import (
     clean_text,
     parse_page,
 )
-from survey.result_counts import add_result_counts
+from survey.result_counts import count_new_submissions
 
 LABEL_LANGUAGES = ("en", "ru")
 LOOKUP_BATCH = 500
@@ -397,9 +397,10 @@ def import_csv(data: bytes, dry_run: bool = False) -> ImportReport:
         report.imported = 0 if report.rejected else len(new_rows)
         db.session.rollback()
         return report
-    ids = [_insert(row) for row in new_rows]
+    for row in new_rows:
+        _insert(row)
     db.session.flush()
-    add_result_counts(db.session.connection(), ids)
+    count_new_submissions(db.session.connection())
     report.imported = len(new_rows)
     return report
 

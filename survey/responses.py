@@ -17,7 +17,6 @@ from sqlalchemy import Connection, delete, insert, select, update
 from survey.extensions import db
 from survey.models import DRAFT, SUBMITTED, Answer, Response, hash_token, utcnow
 from survey.questionnaire import AnswerRow, reconcile_dependents, rows_by_question
-from survey.result_counts import add_result_counts
 
 RESPONSES = Response.__table__
 ANSWERS = Answer.__table__
@@ -164,8 +163,8 @@ def _replace_rows(response_id: int, questions: set[str], rows: list[AnswerRow]) 
 def submit_response(response: Draft) -> bool:
     """Mark a draft submitted; False when it already was (a double click, a replayed POST).
 
-    A response that this call submitted is added to the live result counts, in the same
-    transaction: counted once, and only if the submission commits.
+    The live result counts take it in at the next read of the results
+    (`result_counts.count_new_submissions`), so submitting costs no more than saving a page.
     """
     now: datetime = utcnow()
     connection = _connection()
@@ -175,7 +174,4 @@ def submit_response(response: Draft) -> bool:
         .values(status=SUBMITTED, submitted_at=now, updated_at=now)
     )
     response.status = SUBMITTED
-    if result.rowcount != 1:
-        return False
-    add_result_counts(connection, [response.id])
-    return True
+    return result.rowcount == 1

@@ -10,7 +10,7 @@ from flask_babel import ngettext
 
 from survey.database import begin_write
 from survey.extensions import db
-from survey.result_counts import counted_total, rebuild_result_counts
+from survey.result_counts import rebuild_result_counts
 
 
 def register(app: Flask) -> None:
@@ -20,13 +20,12 @@ def register(app: Flask) -> None:
 
         For operators: after responses were added or removed other than through the survey,
         an import or seed-demo (the results are then counted from the answers, more slowly,
-        and the log says so). Submissions wait for it on PostgreSQL; readers do not.
+        and the log says so). Readers of the results see the old counters until it commits.
         """
         began = time.perf_counter()
         begin_write()
         connection = db.session.connection()
-        rebuild_result_counts(connection)
-        total = counted_total(connection)
+        total = rebuild_result_counts(connection)
         db.session.commit()
         click.echo(
             ngettext(

@@ -1,11 +1,13 @@
-"""Live results come from counters kept up to date at submission, and match a full count.
+"""Live results come from counters that take in new submissions when the results are read,
+and match a full count.
 
 Respondents answer through the web form; every request is read twice through the API (and
 the dashboard): from the counters (`RESULT_COUNTS`, the default) and counted from the answers
 (`RESULT_COUNTS = False`). Both must give exactly the same body, and the first must really
 have been served from the counters. Then the counters are kept right through more
-submissions, a replayed submit, `import-csv`, `seed-demo`, a response added behind their back,
-a wiped table and `rebuild-result-counts`, and the migration fills them like a rebuild does.
+submissions, a replayed submit, readers racing to count, `import-csv`, `seed-demo`, a response
+submitted or marked counted behind their back, a wiped table and `rebuild-result-counts`, and
+the migrations fill them like a rebuild does.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import csv
 import io
 import logging
 import re
+import threading
 
 import pytest
 from sqlalchemy import inspect, select, text
@@ -50,6 +53,8 @@ NOT_SERVED = [
     "?compare=q1&q2=yes",
 ]
 PREVIOUS_REVISION = "b7c1e2d3a4f5"
+#: The last revision whose submissions counted themselves.
+COUNTING_AT_SUBMISSION = "c3d9e8f1a2b4"
 CSRF_VALUE = re.compile(r'(name="csrf_token"[^>]*value=")[^"]+"')
 
 
@@ -105,6 +110,11 @@ def counters(app) -> set[tuple]:
     with app.app_context():
         rows = db.session.execute(select(ResultCount.__table__)).all()
         return {tuple(row) for row in rows}
+
+
+def answer_count(app) -> int:
+    with app.app_context():
+        return db.session.execute(text("SELECT count(*) FROM answers")).scalar_one()
 
 
 def rebuild(runner):
@@ -186,16 +196,31 @@ def test_counts_stay_right_as_more_responses_are_submitted(make_respondent, resu
     assert bodies[""]["total"] == len(crowd)
 
 
+def test_a_submission_is_counted_by_the_next_reader_of_the_results(app, make_respondent, results):
+    """Submitting only marks the response; whoever reads the results next counts it."""
+    make_respondent("en").complete({"q1": "public", "q2": "yes"})
+    assert counters(app) == set(), "the respondent's submit did no counting"
+    assert results.agree("?q2=yes")["?q2=yes"]["total"] == 1
+    kept = counters(app)
+    assert kept
+    make_respondent("ru").complete({"q1": "academic", "q2": "no"})
+    assert counters(app) == kept
+    body = results.agree("", "?compare=lang")[""]
+    assert body["total"] == 2
+    assert counters(app) != kept
+
+
 def test_a_replayed_submit_is_counted_once(app, make_respondent, results):
     person = make_respondent("ru")
     answers = {"q1": "public", "q2": "yes", "q6": ["government", "other"], "q6_other": "Музей"}
     person.complete(answers)
+    results.agree("")
     before = counters(app)
     # The same final POST again (a double click, a browser replaying it).
     replay = person.answer(len(PAGES), {"q16": ["mou"]}, action="submit")
     assert replay.status_code == 302
-    assert counters(app) == before
     body = results.agree("", "?q2=yes")[""]
+    assert counters(app) == before
     assert body["total"] == 1
     assert body["questions"]["q6"]["other_count"] == 1
 
@@ -215,6 +240,37 @@ def test_a_draft_submitted_twice_is_counted_once(app, make_respondent, results):
     body = results.agree("", "?q1=academic")["?q1=academic"]
     assert body["total"] == 1
     assert [o["count"] for o in body["questions"]["q2"]["options"]] == [0, 1]
+
+
+def test_readers_counting_at_the_same_moment_count_each_response_once(
+    app, make_respondent, runner, viewer_token
+):
+    """Several working-group members open the results right after a burst of submissions."""
+    app.config["RESULTS_CACHE_SIZE"] = 0
+    crowd = people(n=12, seed=5)
+    submit_all(make_respondent, crowd)
+    start = threading.Barrier(4)
+    totals, failures = [], []
+
+    def read_results() -> None:
+        client = app.test_client()
+        start.wait()
+        response = client.get("/api/results", headers={"Authorization": f"Bearer {viewer_token}"})
+        if response.status_code != 200:
+            failures.append(response.get_data(as_text=True))
+        else:
+            totals.append(response.get_json()["total"])
+
+    readers = [threading.Thread(target=read_results) for _ in range(4)]
+    for reader in readers:
+        reader.start()
+    for reader in readers:
+        reader.join()
+    assert failures == []
+    assert totals == [len(crowd)] * 4
+    counted_by_readers = counters(app)
+    rebuild(runner)
+    assert counters(app) == counted_by_readers
 
 
 def imported_copy(runner, tmp_path) -> bytes:
@@ -261,13 +317,31 @@ def test_seeded_demo_responses_are_counted(runner, make_respondent, results):
 # --------------------------------------------------------------------------- out of step
 
 
+def test_a_response_submitted_behind_the_counters_back_is_counted_at_the_next_read(
+    app, make_respondent, results
+):
+    crowd = people(n=5, seed=4)
+    submit_all(make_respondent, crowd)
+    results.agree("")
+    make_respondent("ru").start()
+    with app.app_context():
+        # Some other path (a database console) submits the draft.
+        db.session.execute(text("UPDATE responses SET status = 'submitted' WHERE status = 'draft'"))
+        db.session.commit()
+    body = results.agree("", "?compare=lang")[""]
+    assert (body["total"], body["in_progress"]) == (len(crowd) + 1, 0)
+
+
 def test_a_response_the_counters_missed_is_never_shown_wrong(app, make_respondent, results, caplog):
     crowd = people(n=8, seed=2)
     submit_all(make_respondent, crowd)
+    results.agree("")
     make_respondent("ru").start()
     with app.app_context():
-        # Some other path submits the draft without counting it.
-        db.session.execute(text("UPDATE responses SET status = 'submitted' WHERE status = 'draft'"))
+        # Some other path submits the draft and marks it counted without counting it.
+        db.session.execute(
+            text("UPDATE responses SET status = 'submitted', counted = TRUE WHERE status = 'draft'")
+        )
         db.session.commit()
 
     with caplog.at_level(logging.WARNING, logger="survey.aggregation"):
@@ -288,6 +362,7 @@ def test_rebuild_restores_the_counters_after_they_were_emptied(
     crowd = people(n=16, seed=8)
     submit_all(make_respondent, crowd)
     add_drafts(make_respondent)
+    results.agree("")
     kept = counters(app)
     assert kept
     with app.app_context():
@@ -331,3 +406,36 @@ def test_the_migration_fills_the_counters_from_the_existing_responses(
         assert upgraded.exit_code == 0, upgraded.output
     assert counters(app) == kept
     results.agree("", "?compare=q1")
+
+
+def test_upgrading_from_counting_at_submission_keeps_the_counters(
+    app, runner, make_respondent, results
+):
+    """Before `responses.counted`, every submission was counted at once: none is counted twice."""
+    submit_all(make_respondent, people(n=6, seed=9))
+    add_drafts(make_respondent)
+    results.agree("")
+    kept = counters(app)
+    answers = answer_count(app)
+    downgraded = runner.invoke(args=["db", "downgrade", COUNTING_AT_SUBMISSION])
+    try:
+        assert downgraded.exit_code == 0, downgraded.output
+        with app.app_context():
+            columns = {c["name"] for c in inspect(db.engine).get_columns("responses")}
+        assert "counted" not in columns
+        assert answer_count(app) == answers, "going back a revision loses no answer"
+    finally:
+        upgraded = runner.invoke(args=["db", "upgrade"])
+        assert upgraded.exit_code == 0, upgraded.output
+    results.agree("", "?compare=q1", "?q2=yes")
+    assert counters(app) == kept
+
+
+def test_counting_a_response_keeps_its_last_saved_time(app, make_respondent, results):
+    make_respondent("en").complete({"q1": "public"})
+    with app.app_context():
+        saved = db.session.execute(text("SELECT updated_at FROM responses")).scalar_one()
+    results.agree("")
+    with app.app_context():
+        row = db.session.execute(text("SELECT updated_at, counted FROM responses")).one()
+    assert row == (saved, True)
