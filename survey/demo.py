@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 
 import click
 from flask import Flask
+from flask_babel import format_decimal, ngettext
 from sqlalchemy import func, select, text
 
 from survey.database import begin_write
@@ -674,6 +675,16 @@ def register(app: Flask) -> None:
         totals = seed(count, drafts, seed_value)
         elapsed = time.perf_counter() - began
         click.echo(
-            f"Seeded {count} submitted responses ({totals['ru']} in Russian) and {drafts} "
-            f"drafts with {totals['answers']} answer rows in {elapsed:.1f} s (seed {seed_value})."
+            ngettext(
+                "Seeded %(num)d submitted response (%(russian)d in Russian) and %(drafts)s "
+                "with %(rows)s in %(seconds)s s (seed %(seed)d).",
+                "Seeded %(num)d submitted responses (%(russian)d in Russian) and %(drafts)s "
+                "with %(rows)s in %(seconds)s s (seed %(seed)d).",
+                count,
+                russian=totals["ru"],
+                drafts=ngettext("%(num)d draft", "%(num)d drafts", drafts),
+                rows=ngettext("%(num)d answer row", "%(num)d answer rows", totals["answers"]),
+                seconds=format_decimal(elapsed, "0.0"),  # 1.2 s, 1,2 с
+                seed=seed_value,
+            )
         )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import unicodedata
+from collections.abc import Mapping
 from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
@@ -26,19 +28,22 @@ from flask_babel.speaklater import LazyString
 # Babel's territory list also holds groupings and private-use codes that are not countries.
 NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "ZZ", "XA", "XB"})
 
+#: Where a command-line program finds the language of its messages, in POSIX order.
+LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG")
+
 
 def languages() -> tuple[str, ...]:
     return tuple(current_app.config["LANGUAGES"])
 
 
 def select_locale() -> str:
-    """URL prefix (respondent pages), then ?locale=, then the viewer's choice, then the browser."""
+    """URL prefix (respondent pages), then ?locale=, then the viewer's choice, then the browser;
+    outside a request (the commands), the operator's locale."""
     lang = g.get("lang")
     if lang:
         return lang
     if not has_request_context():
-        # The CLI (export, import) speaks the default language.
-        return current_app.config["BABEL_DEFAULT_LOCALE"]
+        return command_line_language()
     requested = request.args.get("locale")
     if requested in languages():
         return requested
@@ -46,6 +51,24 @@ def select_locale() -> str:
     if chosen in languages():
         return chosen
     return best_browser_language()
+
+
+def command_line_language(environ: Mapping[str, str] | None = None) -> str:
+    """The language of the commands (create-user, export, import-csv, seed-demo …).
+
+    A command has no browser to ask, so it speaks the operator's language the way other
+    command-line programs do: the first of LC_ALL, LC_MESSAGES and LANG that is set (and
+    not empty) decides, so `LC_ALL=C` gives a script English output whatever LANG says.
+    `ru_RU.UTF-8` (or `ru_RU`, `ru`) means Russian; a locale with no catalog here (C, POSIX,
+    de_DE …) gets the default language. `environ` defaults to the process's environment.
+    """
+    environ = os.environ if environ is None else environ
+    setting = next((environ[name] for name in LOCALE_VARIABLES if environ.get(name)), "")
+    locale = setting.partition(".")[0].partition("@")[0]  # ru_RU.UTF-8@euro -> ru_RU
+    for candidate in (locale, locale.partition("_")[0]):
+        if candidate and candidate in languages():
+            return candidate
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def best_browser_language() -> str:

@@ -13,7 +13,9 @@ chose, ranks run 1..k without repeats, follow-ups only when their condition hold
   (`survey.exports.neutralise.restore`), and `*_en` columns become English translations;
 - the imported responses are added to the live result counts in the same transaction.
 
-No request objects here: the CLI command calls `import_csv` inside an app context.
+No request objects here: the CLI command calls `import_csv` inside an app context, so the
+reasons for refusing a file or a row are in the operator's language (`i18n.command_line_language`),
+the answers' own reasons worded as the web form words them.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from flask import current_app
-from flask_babel import force_locale
+from flask_babel import _, ngettext
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
@@ -64,8 +66,14 @@ class Rejection:
     reason: str
 
     def __str__(self) -> str:
-        who = f" (response_id {self.response_id})" if self.response_id else ""
-        return f"line {self.line}{who}: {self.reason}"
+        if self.response_id:
+            return _(
+                "line %(line)d (response_id %(response_id)s): %(reason)s",
+                line=self.line,
+                response_id=self.response_id,
+                reason=self.reason,
+            )
+        return _("line %(line)d: %(reason)s", line=self.line, reason=self.reason)
 
 
 @dataclass
@@ -108,8 +116,12 @@ def decode(data: bytes) -> str:
         line = data[: error.start].count(b"\n") + 1
         byte = data[error.start : error.start + 1].hex()
         raise ImportFileError(
-            f"line {line}: the file is not valid UTF-8 (byte 0x{byte}); "
-            "save it as UTF-8 (in Excel: 'CSV UTF-8') and try again."
+            _(
+                "line %(line)d: the file is not valid UTF-8 (byte 0x%(byte)s); "
+                "save it as UTF-8 (in Excel: 'CSV UTF-8') and try again.",
+                line=line,
+                byte=byte,
+            )
         ) from error
 
 
@@ -123,7 +135,13 @@ def read_records(text: str) -> Iterable[tuple[int, list[str]]]:
             if record:
                 yield start, record
     except csv.Error as error:
-        raise ImportFileError(f"line {reader.line_num}: not a valid CSV file ({error})") from error
+        raise ImportFileError(
+            _(
+                "line %(line)d: not a valid CSV file (%(error)s)",
+                line=reader.line_num,
+                error=error,
+            )
+        ) from error
 
 
 # --------------------------------------------------------------------------- decoding
@@ -137,14 +155,27 @@ class RowDecoder:
         unknown = [name for name in header if name not in known]
         if unknown:
             raise ImportFileError(
-                f"line 1: unknown column(s) {', '.join(unknown)}; "
-                "the file must be a wide CSV exported by this survey (see the codebook)."
+                ngettext(
+                    "line 1: unknown column %(columns)s; "
+                    "the file must be a wide CSV exported by this survey (see the codebook).",
+                    "line 1: unknown columns %(columns)s; "
+                    "the file must be a wide CSV exported by this survey (see the codebook).",
+                    len(unknown),
+                    columns=", ".join(unknown),
+                )
             )
         duplicates = sorted({name for name in header if header.count(name) > 1})
         if duplicates:
-            raise ImportFileError(f"line 1: column(s) {', '.join(duplicates)} appear twice.")
+            raise ImportFileError(
+                ngettext(
+                    "line 1: column %(columns)s appears twice.",
+                    "line 1: columns %(columns)s appear twice.",
+                    len(duplicates),
+                    columns=", ".join(duplicates),
+                )
+            )
         if "language" not in header:
-            raise ImportFileError("line 1: the language column is missing.")
+            raise ImportFileError(_("line 1: the language column is missing."))
         self.header = header
         self.columns = [known[name] for name in header]
         self.has_contact = any(column.kind == "contact" for column in self.columns)
@@ -175,19 +206,30 @@ class RowDecoder:
     def decode(self, line: int, record: list[str]) -> ParsedRow:
         if len(record) != len(self.header):
             raise RowRejected(
-                f"the row has {len(record)} cells but the header has {len(self.header)}."
+                ngettext(
+                    "the row has %(num)d cell but the header has %(header)d.",
+                    "the row has %(num)d cells but the header has %(header)d.",
+                    len(record),
+                    header=len(self.header),
+                )
             )
         cells = {name: restore(value) for name, value in zip(self.header, record, strict=True)}
         row_uuid = self._uuid(cells.get("response_id", ""))
         language = cells["language"]
         if language not in self.languages:
-            raise RowRejected(f"language: {language!r} is not one of {', '.join(self.languages)}.")
+            raise RowRejected(
+                _(
+                    "language: %(value)s is not one of %(languages)s.",
+                    value=repr(language),
+                    languages=", ".join(self.languages),
+                )
+            )
         submitted_at = self._timestamp(cells, "submitted_at") or datetime.now(UTC).replace(
             microsecond=0
         )
         started_at = self._timestamp(cells, "started_at") or submitted_at
         if started_at > submitted_at:
-            raise RowRejected("started_at is later than submitted_at.")
+            raise RowRejected(_("started_at is later than submitted_at."))
         codes = self._codes(cells)
         form = self._form(codes)
         rows = self._validate(form)
@@ -202,9 +244,17 @@ class RowDecoder:
         try:
             parsed = uuid_module.UUID(value)
         except ValueError:
-            raise RowRejected(f"response_id: {value!r} is not a UUID.") from None
+            raise RowRejected(
+                _("response_id: %(value)s is not a UUID.", value=repr(value))
+            ) from None
         if str(parsed) != value:
-            raise RowRejected(f"response_id: write {value!r} as {str(parsed)!r}.")
+            raise RowRejected(
+                _(
+                    "response_id: write %(value)s as %(uuid)s.",
+                    value=repr(value),
+                    uuid=repr(str(parsed)),
+                )
+            )
         return value
 
     @staticmethod
@@ -216,7 +266,11 @@ class RowDecoder:
             return parse_timestamp(value)
         except ValueError:
             raise RowRejected(
-                f"{name}: {value!r} is not a UTC time such as 2026-11-24T12:00:00Z."
+                _(
+                    "%(column)s: %(value)s is not a UTC time such as 2026-11-24T12:00:00Z.",
+                    column=name,
+                    value=repr(value),
+                )
             ) from None
 
     def _codes(self, cells: Mapping[str, str]) -> dict[str, str]:
@@ -230,16 +284,34 @@ class RowDecoder:
             elif kind in ("single", "yesno", "country"):
                 code = self.reverse[column.name].get(value)
                 if code is None:
-                    raise RowRejected(f"{column.name}: unknown code or label {value!r}.")
+                    raise RowRejected(
+                        _(
+                            "%(column)s: unknown code or label %(value)s.",
+                            column=column.name,
+                            value=repr(value),
+                        )
+                    )
                 codes[column.name] = code
             elif kind == "flag":
                 if value not in ("0", "1"):
-                    raise RowRejected(f"{column.name}: {value!r} must be 1, 0 or empty.")
+                    raise RowRejected(
+                        _(
+                            "%(column)s: %(value)s must be 1, 0 or empty.",
+                            column=column.name,
+                            value=repr(value),
+                        )
+                    )
                 codes[column.name] = value
             elif kind == "rank":
                 code = self.reverse[column.name].get(value, value)
                 if code != NOT_APPLICABLE and not (code.isascii() and code.isdigit()):
-                    raise RowRejected(f"{column.name}: {value!r} must be a rank, na or empty.")
+                    raise RowRejected(
+                        _(
+                            "%(column)s: %(value)s must be a rank, na or empty.",
+                            column=column.name,
+                            value=repr(value),
+                        )
+                    )
                 codes[column.name] = code if code == NOT_APPLICABLE else str(int(code))
             else:
                 codes[column.name] = value
@@ -261,14 +333,14 @@ class RowDecoder:
 
     def _validate(self, form: MultiDict) -> list[AnswerRow]:
         known: dict[str, list[AnswerRow]] = {}
-        with force_locale("en"):
-            for page in PAGES:
-                answers, errors = parse_page(page, form, known)
-                if errors:
-                    raise RowRejected(
-                        "; ".join(f"{code}: {message}" for code, message in errors.items())
-                    )
-                known.update(answers)
+        for page in PAGES:
+            # The web form's own messages, in the operator's language.
+            answers, errors = parse_page(page, form, known)
+            if errors:
+                raise RowRejected(
+                    "; ".join(f"{code}: {message}" for code, message in errors.items())
+                )
+            known.update(answers)
         return [
             row
             for q in QUESTIONS
@@ -303,20 +375,38 @@ class RowDecoder:
     def _dropped_reason(column: Column, given: str, rows: list[AnswerRow]) -> str:
         q = QUESTIONS_BY_CODE[column.question]
         if q.condition is not None:
-            return (
-                f"{column.name} is answered, but it is asked only when "
-                f"{q.condition.question} = {q.condition.option}."
+            return _(
+                "%(column)s is answered, but it is asked only when %(question)s = %(option)s.",
+                column=column.name,
+                question=q.condition.question,
+                option=q.condition.option,
             )
         if column.kind == "other_text":
-            return f"{column.name} has text, but {column.question} is not 'other'."
+            return _(
+                "%(column)s has text, but %(question)s is not 'other'.",
+                column=column.name,
+                question=column.question,
+            )
         if column.kind == "rank" and getattr(q, "source", None):
             if given == NOT_APPLICABLE:
-                return (
-                    f"{column.name} is na, but {column.question} was not asked: "
-                    f"nothing was chosen in {q.source}."
+                return _(
+                    "%(column)s is na, but %(question)s was not asked: "
+                    "nothing was chosen in %(source)s.",
+                    column=column.name,
+                    question=column.question,
+                    source=q.source,
                 )
-            return f"{column.name}: {column.option} is ranked but was not chosen in {q.source}."
-        return f"{column.name}: the value {given!r} does not fit the other answers."
+            return _(
+                "%(column)s: %(option)s is ranked but was not chosen in %(source)s.",
+                column=column.name,
+                option=column.option,
+                source=q.source,
+            )
+        return _(
+            "%(column)s: the value %(value)s does not fit the other answers.",
+            column=column.name,
+            value=repr(given),
+        )
 
     def _translations(
         self, cells: Mapping[str, str], rows: list[AnswerRow]
@@ -329,10 +419,12 @@ class RowDecoder:
             key = (column.question, column.option)
             if key not in with_text:
                 raise RowRejected(
-                    f"{column.name} has a translation but there is no text to translate."
+                    _(
+                        "%(column)s has a translation but there is no text to translate.",
+                        column=column.name,
+                    )
                 )
-            with force_locale("en"):
-                text, error = clean_text(cells[column.name], LONG_TEXT_LIMIT)
+            text, error = clean_text(cells[column.name], LONG_TEXT_LIMIT)
             if error:
                 raise RowRejected(f"{column.name}: {error}")
             if text:
@@ -352,7 +444,7 @@ def import_csv(data: bytes, dry_run: bool = False) -> ImportReport:
     try:
         _line, header = next(records)
     except StopIteration:
-        raise ImportFileError("the file is empty.") from None
+        raise ImportFileError(_("the file is empty.")) from None
     decoder = RowDecoder(header)
     parsed: list[ParsedRow] = []
     seen: dict[str, int] = {}
@@ -370,7 +462,11 @@ def import_csv(data: bytes, dry_run: bool = False) -> ImportReport:
             continue
         if row.uuid in seen:
             report.rejected.append(
-                Rejection(line, response_id, f"the same response_id is on line {seen[row.uuid]}.")
+                Rejection(
+                    line,
+                    response_id,
+                    _("the same response_id is on line %(line)d.", line=seen[row.uuid]),
+                )
             )
             continue
         seen[row.uuid] = line
@@ -389,8 +485,10 @@ def import_csv(data: bytes, dry_run: bool = False) -> ImportReport:
                 Rejection(
                     row.line,
                     row.uuid,
-                    "conflict: a response with this response_id already exists "
-                    "with different answers.",
+                    _(
+                        "conflict: a response with this response_id already exists "
+                        "with different answers."
+                    ),
                 )
             )
     if report.rejected or dry_run:

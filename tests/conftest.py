@@ -18,6 +18,7 @@ from sqlalchemy import text
 
 from survey import create_app
 from survey.extensions import db
+from survey.i18n import LOCALE_VARIABLES
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 POSTGRES_URI = os.environ.get(
@@ -65,6 +66,15 @@ def _drop_postgres_schema(schema: str) -> None:
     plain = POSTGRES_URI.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(plain, autocommit=True) as conn:
         conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+@pytest.fixture(autouse=True)
+def _no_operator_locale(monkeypatch) -> None:
+    """The commands speak the operator's language (LC_ALL, LC_MESSAGES, LANG): every test
+    starts with none of them set, whatever the developer's terminal says, so commands speak
+    English unless a test sets one."""
+    for name in LOCALE_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 
+import pytest
+from babel import Locale
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
@@ -148,3 +151,40 @@ def test_same_seed_gives_the_same_answers(app, runner):
     first, second, third = (shape(responses[i * 126 : (i + 1) * 126]) for i in range(3))
     assert first == second
     assert first != third
+
+
+# Russian: 1 (21, 31 …) is "one", 2-4 (22-24 …) "few", the rest "many".
+RUSSIAN_ANSWER_ROWS = {"one": "строка", "few": "строки", "many": "строк"}
+
+
+@pytest.mark.parametrize(
+    ("count", "responses", "drafts"),
+    [
+        (1, "Добавлена 1 отправленная анкета", "и 1 черновик,"),
+        (3, "Добавлены 3 отправленные анкеты", "и 3 черновика,"),
+        (5, "Добавлено 5 отправленных анкет", "и 5 черновиков,"),
+        (21, "Добавлена 21 отправленная анкета", "и 21 черновик,"),
+    ],
+)
+def test_a_russian_operator_reads_the_summary_in_russian(runner, count, responses, drafts):
+    result = runner.invoke(
+        args=["seed-demo", str(count), "--drafts", str(count)], env={"LANG": "ru_RU.UTF-8"}
+    )
+    assert result.exit_code == 0, result.output
+    assert responses in result.output
+    assert drafts in result.output
+    rows = re.search(r"всего (\d+) (\w+) с ответами, за \d+,\d с", result.output)
+    assert rows, result.output
+    assert rows[2] == RUSSIAN_ANSWER_ROWS[Locale.parse("ru").plural_form(int(rows[1]))]
+    assert "(начальное значение генератора: 2013)" in result.output
+
+
+@pytest.mark.parametrize("environment", [{}, {"LANG": "C"}, {"LANG": "de_DE.UTF-8"}])
+def test_other_operators_read_the_summary_in_english(runner, environment):
+    result = runner.invoke(args=["seed-demo", "1", "--drafts", "3"], env=environment)
+    assert result.exit_code == 0, result.output
+    assert re.search(
+        r"Seeded 1 submitted response \([01] in Russian\) and 3 drafts "
+        r"with \d+ answer rows in \d+\.\d s \(seed 2013\)\.",
+        result.output,
+    ), result.output

@@ -116,3 +116,31 @@ def test_every_string_marked_in_the_code_is_in_the_russian_catalog():
     assert "Skip to content" in found  # the templates were read, not only the Python code
     catalog = {m.id if isinstance(m.id, str) else m.id[0] for m in load_catalog() if m.id}
     assert sorted(found - catalog) == []
+
+
+# --------------------------------------------------------------------------- the commands
+
+
+@pytest.mark.parametrize(
+    ("environment", "language"),
+    [
+        ({}, "en"),
+        ({"LANG": "ru_RU.UTF-8"}, "ru"),
+        ({"LANG": "ru"}, "ru"),
+        ({"LANG": "C.UTF-8"}, "en"),
+        ({"LANG": "de_DE.UTF-8"}, "en"),  # no German catalog: the default language
+        ({"LC_MESSAGES": "ru_RU.UTF-8", "LANG": "en_GB.UTF-8"}, "ru"),
+        ({"LC_ALL": "ru_RU.UTF-8", "LC_MESSAGES": "en_US.UTF-8"}, "ru"),
+        ({"LC_ALL": "", "LANG": "ru_RU.UTF-8"}, "ru"),  # empty counts as unset
+        # As for any command-line program, LC_ALL=C asks for untranslated output.
+        ({"LC_ALL": "C", "LANG": "ru_RU.UTF-8"}, "en"),
+    ],
+)
+def test_the_commands_speak_the_operators_language(runner, environment, language):
+    result = runner.invoke(args=["rebuild-result-counts"], env=environment)
+    assert result.exit_code == 0, result.output
+    expected = {
+        "en": r"Result counts rebuilt from 0 submitted responses in \d+\.\d s\.",
+        "ru": r"Счётчики результатов пересчитаны по 0 отправленным анкетам за \d+,\d с\.",
+    }
+    assert re.search(expected[language], result.output), result.output

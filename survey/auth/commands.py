@@ -8,6 +8,7 @@ import sys
 import click
 from flask import Flask
 from flask.cli import with_appcontext
+from flask_babel import _, ngettext
 from sqlalchemy import func, select
 
 from survey.extensions import db
@@ -19,7 +20,9 @@ TOKEN_PREFIX = "sv_"  # noqa: S105 - a marker, not a secret
 
 def _read_password() -> str:
     if sys.stdin.isatty():
-        return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        return click.prompt(
+            _("Password"), hide_input=True, confirmation_prompt=_("Repeat the password")
+        )
     # Scripts pipe the password in: one line, no echo to worry about.
     return sys.stdin.readline().rstrip("\r\n")
 
@@ -27,7 +30,7 @@ def _read_password() -> str:
 def _find_user(email: str) -> User:
     user = db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
     if user is None:
-        raise click.ClickException(f"No user with e-mail {email}.")
+        raise click.ClickException(_("No user with e-mail %(email)s.", email=email))
     return user
 
 
@@ -39,17 +42,23 @@ def create_user(email: str, role: str) -> None:
     """Create a working-group account; the password is asked twice (or read from stdin)."""
     email = email.strip().lower()
     if "@" not in email:
-        raise click.ClickException("Please give an e-mail address.")
+        raise click.ClickException(_("Please give an e-mail address."))
     if db.session.scalar(select(User).where(func.lower(User.email) == email)):
-        raise click.ClickException(f"A user with e-mail {email} already exists.")
+        raise click.ClickException(_("A user with e-mail %(email)s already exists.", email=email))
     password = _read_password()
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise click.ClickException(f"The password needs at least {MIN_PASSWORD_LENGTH} characters.")
+        raise click.ClickException(
+            ngettext(
+                "The password needs at least %(num)d character.",
+                "The password needs at least %(num)d characters.",
+                MIN_PASSWORD_LENGTH,
+            )
+        )
     user = User(email=email, role=role)
     user.set_password(password)
     db.session.add(user)
     db.session.commit()
-    click.echo(f"Created {role} {email}.")
+    click.echo(_("Created %(role)s %(email)s.", role=role, email=email))
 
 
 @click.command("create-token")
@@ -61,7 +70,7 @@ def create_token(email: str) -> None:
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     db.session.add(ApiToken(user=user, token_hash=hash_token(token), prefix=token[:10]))
     db.session.commit()
-    click.echo(f"Token for {user.email} (shown once; store it safely):")
+    click.echo(_("Token for %(email)s (shown once; store it safely):", email=user.email))
     click.echo(token)
 
 
@@ -77,12 +86,18 @@ def revoke_token(token: str) -> None:
         query = query.where(ApiToken.prefix == token)
     tokens = db.session.scalars(query).all()
     if not tokens:
-        raise click.ClickException("No active token matches.")
+        raise click.ClickException(_("No active token matches."))
     if len(tokens) > 1:
-        raise click.ClickException("Several tokens share that prefix; give the whole token.")
+        raise click.ClickException(_("Several tokens share that prefix; give the whole token."))
     tokens[0].revoked_at = utcnow()
     db.session.commit()
-    click.echo(f"Revoked token {tokens[0].prefix}… of {tokens[0].user.email}.")
+    click.echo(
+        _(
+            "Revoked token %(prefix)s… of %(email)s.",
+            prefix=tokens[0].prefix,
+            email=tokens[0].user.email,
+        )
+    )
 
 
 @click.command("list-tokens")
@@ -91,8 +106,17 @@ def revoke_token(token: str) -> None:
 def list_tokens(email: str) -> None:
     """List a user's tokens by prefix, with their state."""
     for api_token in _find_user(email).tokens:
-        state = "active" if api_token.is_active else f"revoked {api_token.revoked_at:%Y-%m-%d}"
-        click.echo(f"{api_token.prefix}  created {api_token.created_at:%Y-%m-%d}  {state}")
+        prefix, created = api_token.prefix, f"{api_token.created_at:%Y-%m-%d}"
+        if api_token.is_active:
+            line = _("%(prefix)s  created %(created)s  active", prefix=prefix, created=created)
+        else:
+            line = _(
+                "%(prefix)s  created %(created)s  revoked %(revoked)s",
+                prefix=prefix,
+                created=created,
+                revoked=f"{api_token.revoked_at:%Y-%m-%d}",
+            )
+        click.echo(line)
 
 
 def register(app: Flask) -> None:

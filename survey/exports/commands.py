@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 from flask import Flask
+from flask_babel import _, ngettext
 from werkzeug.datastructures import MultiDict
 
 from survey.aggregation import FilterError, Filters
@@ -37,7 +38,9 @@ def _filters(pairs: tuple[str, ...], lang: str | None) -> Filters:
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key or not value:
-            raise click.BadParameter(f"{pair!r}: write filters as QUESTION=OPTION, e.g. q2=yes")
+            raise click.BadParameter(
+                _("%(pair)s: write filters as QUESTION=OPTION, e.g. q2=yes", pair=repr(pair))
+            )
         args.add(key.strip(), value.strip())
     try:
         return Filters.from_args(args)
@@ -92,7 +95,7 @@ def register(app: Flask) -> None:
             with out.open("w", encoding="utf-8", newline="") as handle:
                 for chunk in writer(options):
                     handle.write(chunk)
-        click.echo(f"Wrote {name} to {out}")
+        click.echo(_("Wrote %(name)s to %(path)s", name=name, path=out))
 
     @app.cli.command("import-csv")
     @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -106,25 +109,41 @@ def register(app: Flask) -> None:
         except ImportFileError as error:
             db.session.rollback()
             click.echo(f"{path}: {error}", err=True)
-            click.echo("Nothing was imported.", err=True)
+            click.echo(_("Nothing was imported."), err=True)
             sys.exit(1)
         for rejection in report.rejected:
             click.echo(f"{path}: {rejection}", err=True)
         if report.rejected:
             db.session.rollback()
             click.echo(
-                f"{len(report.rejected)} of {report.rows} rows rejected; nothing was imported.",
+                ngettext(
+                    "%(num)d row of %(rows)d rejected; nothing was imported.",
+                    "%(num)d rows of %(rows)d rejected; nothing was imported.",
+                    len(report.rejected),
+                    rows=report.rows,
+                ),
                 err=True,
             )
             sys.exit(1)
         if dry_run:
             db.session.rollback()
             click.echo(
-                f"Dry run: {report.imported} rows would be imported, "
-                f"{report.skipped} already present; nothing was written."
+                ngettext(
+                    "Dry run: %(num)d row would be imported, %(skipped)d already present; "
+                    "nothing was written.",
+                    "Dry run: %(num)d rows would be imported, %(skipped)d already present; "
+                    "nothing was written.",
+                    report.imported,
+                    skipped=report.skipped,
+                )
             )
             return
         db.session.commit()
         click.echo(
-            f"Imported {report.imported} responses; {report.skipped} already present (skipped)."
+            ngettext(
+                "Imported %(num)d response; %(skipped)d already present (skipped).",
+                "Imported %(num)d responses; %(skipped)d already present (skipped).",
+                report.imported,
+                skipped=report.skipped,
+            )
         )

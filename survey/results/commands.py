@@ -6,7 +6,7 @@ import time
 
 import click
 from flask import Flask
-from flask_babel import ngettext
+from flask_babel import format_decimal, ngettext
 
 from survey.database import begin_write
 from survey.extensions import db
@@ -29,9 +29,9 @@ def register(app: Flask) -> None:
         db.session.commit()
         click.echo(
             ngettext(
-                "Result counts rebuilt from %(num)d submitted response in %(seconds).1f s.",
-                "Result counts rebuilt from %(num)d submitted responses in %(seconds).1f s.",
+                "Result counts rebuilt from %(num)d submitted response in %(seconds)s s.",
+                "Result counts rebuilt from %(num)d submitted responses in %(seconds)s s.",
                 total,
-                seconds=time.perf_counter() - began,
+                seconds=format_decimal(time.perf_counter() - began, "0.0"),  # 1.2 s, 1,2 с
             )
         )

@@ -6,6 +6,8 @@ from sqlalchemy import select
 from survey.extensions import db
 from survey.models import ApiToken, User
 
+RUSSIAN_OPERATOR = {"LANG": "ru_RU.UTF-8"}
+
 
 def test_create_user_asks_for_the_password_on_stdin_and_stores_only_a_hash(app, runner, auth):
     result = runner.invoke(
@@ -59,6 +61,60 @@ def test_a_token_is_printed_alone_on_the_last_line_stored_hashed_and_revocable(
     revoked = runner.invoke(args=["revoke-token", token])
     assert revoked.exit_code == 0, revoked.output
     assert client.get("/api/results", headers=headers).status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("environment", "confirmation"),
+    [
+        ({}, "Created admin analyst@example.org."),
+        ({"LANG": "C"}, "Created admin analyst@example.org."),
+        (RUSSIAN_OPERATOR, "Создана учётная запись analyst@example.org с ролью admin."),
+    ],
+)
+def test_create_user_confirms_in_the_operators_language(runner, environment, confirmation):
+    result = runner.invoke(
+        args=["create-user", "analyst@example.org", "--role", "admin"],
+        input="a long enough password\n",
+        env=environment,
+    )
+    assert result.exit_code == 0, result.output
+    assert confirmation in result.output
+
+
+def test_a_russian_operator_is_told_in_russian_why_an_account_was_refused(runner, make_user):
+    make_user("twice@example.org")
+    taken = runner.invoke(
+        args=["create-user", "twice@example.org"], input="long enough pw\n", env=RUSSIAN_OPERATOR
+    )
+    assert taken.exit_code != 0
+    assert "Учётная запись с адресом twice@example.org уже существует." in taken.output
+    short = runner.invoke(
+        args=["create-user", "short@example.org"], input="short\n", env=RUSSIAN_OPERATOR
+    )
+    assert short.exit_code != 0
+    assert "Пароль должен содержать не менее 10 символов." in short.output
+
+
+def test_a_russian_operator_manages_tokens_in_russian(app, runner, make_user):
+    user = make_user("script@example.org")
+    created = runner.invoke(args=["create-token", user.email], env=RUSSIAN_OPERATOR)
+    assert created.exit_code == 0, created.output
+    notice, token = created.output.strip().splitlines()
+    assert notice == (
+        "Токен для script@example.org (показывается только один раз; "
+        "сохраните его в надёжном месте):"
+    )
+    assert token.startswith("sv_")  # still alone on the last line, for scripts
+
+    listing = runner.invoke(args=["list-tokens", user.email], env=RUSSIAN_OPERATOR)
+    assert listing.output.endswith("действует\n")
+    revoked = runner.invoke(args=["revoke-token", token], env=RUSSIAN_OPERATOR)
+    assert f"Токен {token[:10]}… учётной записи script@example.org отозван." in revoked.output
+    listing = runner.invoke(args=["list-tokens", user.email], env=RUSSIAN_OPERATOR)
+    assert "  отозван " in listing.output
+    again = runner.invoke(args=["revoke-token", token], env=RUSSIAN_OPERATOR)
+    assert again.exit_code != 0
+    assert "Подходящий действующий токен не найден." in again.output
 
 
 def test_signing_in_is_throttled(app, make_user):

@@ -64,3 +64,31 @@ def test_cli_xlsx_and_sav(app, runner, two_responses, tmp_path):
     assert runner.invoke(args=["export", "sav", "--out", str(sav)]).exit_code == 0
     frame, _meta = pyreadstat.read_sav(str(sav))
     assert sorted(frame["language"]) == ["en", "ru"]
+
+
+@pytest.mark.parametrize(
+    ("environment", "confirmation"),
+    [
+        ({}, "Wrote responses.csv to {out}"),
+        ({"LANG": "C.UTF-8"}, "Wrote responses.csv to {out}"),
+        ({"LANG": "ru_RU.UTF-8"}, "Выгрузка responses.csv записана в {out}"),
+    ],
+)
+def test_cli_confirms_in_the_operators_language_and_the_file_stays_the_same(
+    app, viewer, runner, two_responses, tmp_path, environment, confirmation
+):
+    out = tmp_path / "out.csv"
+    result = runner.invoke(args=["export", "csv", "--out", str(out)], env=environment)
+    assert result.exit_code == 0, result.output
+    assert confirmation.format(out=out) in result.output
+    # The operator's language is only in the messages: the file is the web download.
+    assert out.read_bytes() == viewer.get("/export/responses.csv").data
+
+
+def test_cli_bad_filter_is_explained_in_russian_to_a_russian_operator(app, runner, tmp_path):
+    result = runner.invoke(
+        args=["export", "csv", "--out", str(tmp_path / "x"), "--filter", "q2"],
+        env={"LANG": "ru_RU.UTF-8"},
+    )
+    assert result.exit_code == 2
+    assert "'q2': фильтр записывается в виде QUESTION=OPTION, например q2=yes" in result.output

@@ -230,3 +230,73 @@ def test_contact_details_are_imported_when_present(app, admin, runner, two_respo
     assert import_file(runner, source).exit_code == 0
     assert admin.get("/export/responses.csv?include_contact=1").data == first
     assert RUSSIAN_ANSWERS["q17_email"].encode() in first
+
+
+RUSSIAN_OPERATOR = {"LANG": "ru_RU.UTF-8"}
+
+
+@pytest.mark.parametrize(
+    ("rows", "english", "russian"),
+    [
+        (1, "Imported 1 response;", "Загружена 1 анкета;"),
+        (3, "Imported 3 responses;", "Загружены 3 анкеты;"),
+        (5, "Imported 5 responses;", "Загружено 5 анкет;"),
+        (21, "Imported 21 responses;", "Загружена 21 анкета;"),
+    ],
+)
+def test_the_import_is_counted_in_the_operators_language(
+    app, runner, tmp_path, rows, english, russian
+):
+    source = tmp_path / "paper.csv"
+    write_rows(source, [typed_up_row() for _ in range(rows)], TYPED_UP_HEADER)
+    result = runner.invoke(args=["import-csv", str(source)], env=RUSSIAN_OPERATOR)
+    assert result.exit_code == 0, result.output
+    assert f"{russian} уже были в базе и пропущены: 0." in result.output
+    # Without response ids every import is new: the same file again, for an English operator.
+    result = runner.invoke(args=["import-csv", str(source)], env={"LANG": "C"})
+    assert result.exit_code == 0, result.output
+    assert f"{english} 0 already present (skipped)." in result.output
+    assert count_responses(app) == 2 * rows
+
+
+def test_a_russian_operator_is_told_in_russian_which_rows_were_rejected(app, runner, tmp_path):
+    rows = [
+        typed_up_row(),
+        typed_up_row(q1="museum"),
+        typed_up_row(q7_libraries="1", q7_government="1"),
+    ]
+    source = tmp_path / "bad.csv"
+    write_rows(source, rows, TYPED_UP_HEADER)
+    result = runner.invoke(args=["import-csv", str(source)], env=RUSSIAN_OPERATOR)
+    assert result.exit_code == 1
+    assert f"{source}: строка 3: q1: неизвестный код или подпись 'museum'." in result.output
+    # The web form's own message, in Russian as a Russian respondent would read it.
+    assert (
+        f"{source}: строка 4: q7: Каждое место можно присвоить только одному пункту: "
+        "место 1 указано несколько раз." in result.output
+    )
+    assert "Отклонены 2 строки из 3; ничего не загружено." in result.output
+    assert count_responses(app) == 0
+
+
+def test_a_russian_dry_run_says_what_would_be_imported(app, runner, tmp_path):
+    source = tmp_path / "paper.csv"
+    write_rows(source, [typed_up_row(), typed_up_row()], TYPED_UP_HEADER)
+    result = runner.invoke(args=["import-csv", str(source), "--dry-run"], env=RUSSIAN_OPERATOR)
+    assert result.exit_code == 0, result.output
+    assert (
+        "Пробный запуск: можно загрузить 2 строки, уже есть в базе: 0; ничего не записано."
+        in result.output
+    )
+    assert count_responses(app) == 0
+
+
+def test_a_file_that_cannot_be_read_is_refused_in_russian(app, runner, tmp_path):
+    source = tmp_path / "other.csv"
+    write_rows(
+        source, [{"language": "en", "favourite_colour": "blue"}], ["language", "favourite_colour"]
+    )
+    result = runner.invoke(args=["import-csv", str(source)], env=RUSSIAN_OPERATOR)
+    assert result.exit_code == 1
+    assert f"{source}: строка 1: неизвестный столбец favourite_colour;" in result.output
+    assert "Ничего не загружено." in result.output
