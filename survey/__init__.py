@@ -62,6 +62,7 @@ def _ensure_database_uri(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
     database.register_sqlite_pragmas(app)
+    database.register_postgres_pings(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
     babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.register(app)

@@ -7,11 +7,12 @@ import os
 import threading
 import time
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, SessionTransaction
 
@@ -26,16 +27,66 @@ def is_sqlite(uri: str) -> bool:
     return make_url(uri).get_backend_name() == "sqlite"
 
 
+#: A pooled PostgreSQL connection that sat unused longer than this is pinged before use.
+PING_AFTER_IDLE_SECONDS = 10.0
+#: Set while `begin_write` checks out its connection, which is then always pinged.
+_writing: ContextVar[bool] = ContextVar("survey_writing", default=False)
+
+
 def engine_options(uri: str, configured: dict[str, Any] | None) -> dict[str, Any]:
     options: dict[str, Any] = {}
     if is_sqlite(uri):
         options["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
-    else:
-        # A server restarted since the connection was pooled is found before use; a local
-        # SQLite file has nothing to ping.
-        options["pool_pre_ping"] = True
     options.update(configured or {})
     return options
+
+
+def register_postgres_pings(app: Flask) -> None:
+    """Ping a pooled server connection before use if it sat idle: a restarted server or a
+    dropped connection is then found before a request needs it, and a new one is opened.
+
+    SQLAlchemy's `pool_pre_ping` pings at every checkout, one more round trip per request
+    (a respondent's page costs three or four). This is the custom pessimistic ping of
+    SQLAlchemy's "Dealing with Disconnects", skipped for reads on a connection in steady use:
+    such a read fails once if the server went away that very moment, and a reload works.
+    Writes (`begin_write`) always ping: they carry what a respondent typed. A local SQLite
+    file has nothing to ping.
+    """
+    if is_sqlite(app.config["SQLALCHEMY_DATABASE_URI"]):
+        return
+    with app.app_context():
+        engine = db.engine
+
+    @event.listens_for(engine, "checkin")
+    def _note_idle(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get("idle_since")
+        if idle_since is None:  # just opened
+            return
+        recent = time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS
+        if recent and not _writing.get():
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            # The pool discards the connection and checks out another (three tries).
+            raise exc.DisconnectionError() from error
+
+
+def begin_read() -> None:
+    """Run this request's reads without a transaction (PostgreSQL autocommit).
+
+    For requests that only read, each with one statement: a transaction would only add a
+    BEGIN and a ROLLBACK round trip. `begin_write` later in the same request ends this and
+    starts a real transaction. SQLite's BEGIN costs no round trip, so it is left as it is.
+    """
+    session = db.session()
+    if session.in_transaction() or db.engine.dialect.name != "postgresql":
+        return
+    session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 
 def register_sqlite_pragmas(app: Flask) -> None:
@@ -145,6 +196,7 @@ def begin_write() -> None:
     lock = current_app.extensions.get(WRITER_LOCK)
     if lock is not None and lock.acquire():
         session.info[WRITER_LOCK] = lock
+    writing = _writing.set(True)
     try:
         session.connection(execution_options={WRITE_OPTION: True})
     except BaseException:
@@ -152,6 +204,8 @@ def begin_write() -> None:
         if held is not None:
             held.release()
         raise
+    finally:
+        _writing.reset(writing)
 
 
 def migrate_embedded_sqlite(app: Flask) -> None:

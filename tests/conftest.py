@@ -85,6 +85,18 @@ def database_uri(request, tmp_path_factory) -> str:
         request.addfinalizer(lambda: _drop_postgres_schema(schema))
     else:
         uri = f"sqlite:///{tmp_path_factory.mktemp('db') / 'survey.sqlite3'}"
+    return _migrated(uri)
+
+
+@pytest.fixture(scope="module")
+def postgres_uri() -> Iterator[str]:
+    """A migrated PostgreSQL schema of its own, for what only a database server can show."""
+    uri, schema = _postgres_schema_uri()
+    yield _migrated(uri)
+    _drop_postgres_schema(schema)
+
+
+def _migrated(uri: str) -> str:
     app = create_app(_test_config(uri))
     with app.app_context():
         from flask_migrate import upgrade

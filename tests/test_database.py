@@ -6,9 +6,13 @@ import fcntl
 import os
 from concurrent.futures import ThreadPoolExecutor
 
+import psycopg
+import pytest
 from sqlalchemy import text
 
+from survey import create_app, database
 from survey.extensions import db
+from tests.conftest import Respondent, _test_config
 
 ANSWERS = {
     "q1": "public",
@@ -60,3 +64,60 @@ def test_a_refused_page_leaves_the_database_free_for_the_next_writer(app, respon
             os.close(fd)
     # And the next save goes through.
     assert respondent.answer(1, {"q3": "KE"}).status_code == 302
+
+
+def _drop_connections(uri: str, application_name: str) -> int:
+    """What a server restart or a network cut does to the app's pooled connections."""
+    plain = uri.split("?")[0].replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(plain, autocommit=True) as admin:
+        rows = admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = %s",
+            (application_name,),
+        ).fetchall()
+    return len(rows)
+
+
+@pytest.fixture
+def pooled_app(postgres_uri):
+    """The app on PostgreSQL, its connections named so that a test can cut them."""
+    name = f"pooled-{os.getpid()}"
+    config = {**_test_config(postgres_uri), "SQLALCHEMY_ENGINE_OPTIONS": {}}
+    config["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"] = {"application_name": name}
+    app = create_app(config)
+    app.config["TEST_APPLICATION_NAME"] = name
+    yield app
+    with app.app_context():
+        db.session.execute(text("DELETE FROM answers"))
+        db.session.execute(text("DELETE FROM responses"))
+        db.session.commit()
+        db.engine.dispose()
+
+
+def test_a_connection_dropped_while_idle_is_replaced_before_a_respondent_notices(
+    pooled_app, postgres_uri, monkeypatch
+):
+    person = Respondent(pooled_app.test_client())
+    person.start()
+    assert person.answer(1, {"q1": "academic"}).status_code == 302
+    assert _drop_connections(postgres_uri, pooled_app.config["TEST_APPLICATION_NAME"]) >= 1
+
+    # The pooled connection sat idle for longer than the limit: pinged, found dead, replaced.
+    monkeypatch.setattr(database, "PING_AFTER_IDLE_SECONDS", 0.0)
+    page = person.open(1)
+    assert page.status_code == 200
+    assert 'value="academic" checked' in page.get_data(as_text=True)
+
+
+def test_a_page_saved_just_after_the_connection_dropped_is_saved(
+    pooled_app, postgres_uri, monkeypatch
+):
+    """In steady use reads are not pinged, but a save always is: it carries typed answers."""
+    monkeypatch.setattr(database, "PING_AFTER_IDLE_SECONDS", 3600.0)
+    person = Respondent(pooled_app.test_client())
+    person.start()
+    person.open(1)
+    assert _drop_connections(postgres_uri, pooled_app.config["TEST_APPLICATION_NAME"]) >= 1
+    assert person.answer(1, {"q1": "school", "q2": "no"}).status_code == 302
+    with pooled_app.app_context():
+        stored = db.session.execute(text("SELECT question, option FROM answers")).all()
+    assert sorted(stored) == [("q1", "school"), ("q2", "no")]

@@ -22,7 +22,7 @@ from flask_babel import _, refresh
 from flask_wtf.csrf import CSRFError
 from werkzeug.datastructures import MultiDict
 
-from survey.database import begin_write
+from survey.database import begin_read, begin_write
 from survey.extensions import db
 from survey.i18n import best_browser_language, languages
 from survey.questionnaire import (
@@ -48,6 +48,13 @@ from survey.responses import (
 
 SESSION_KEY = "response_token"
 NAVIGATION_ACTIONS = ("next", "back", "submit")
+
+
+@bp.before_request
+def read_without_transaction() -> None:
+    """A respondent's GET reads their response in one statement (see `begin_read`)."""
+    if request.method in ("GET", "HEAD"):
+        begin_read()
 
 
 @bp.url_value_preprocessor
