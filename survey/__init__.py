@@ -84,6 +84,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(results_bp)
     app.register_blueprint(export_bp)
     app.register_blueprint(api_bp)
+    # Rate limits are on the sign-in view only (see the function).
+    security.confine_rate_limiter(app, auth_bp.name)
     # The API authenticates with bearer tokens and takes no cookies, so CSRF does not apply.
     csrf.exempt(api_bp)
 
