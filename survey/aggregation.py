@@ -3,10 +3,11 @@
 A plain module (no request objects): the dashboard, the JSON API and the exports call it.
 Only submitted responses count; drafts are reported separately as `in_progress`.
 
-Most requests read live counters (`survey.result_counts`, kept up to date at submission):
-no filter or one option of one choice question, with or without a language, compared by
-language or (without an option filter) by a single-choice, yes/no or country question. The
-counters are used only while they hold exactly the submitted responses. Every other request
+Most requests read live counters (`survey.result_counts`, which take in new submissions
+at each read of the results, see `version_info`): no filter or one option of one choice
+question, with or without a language, compared by language or (without an option filter) by
+a single-choice, yes/no or country question. The counters are used only while they hold
+exactly the responses marked counted. Every other request
 is a GROUP BY in SQL over the long-form `answers` table joined to the set of responses that
 match the filters; nothing loads responses into Python. Both give the same figures.
 
