@@ -130,32 +130,34 @@ def count_new_submissions(connection: Connection, *, writers_locked_out: bool = 
     """Add every submitted response not counted yet to the counters; returns how many.
 
     Runs in the caller's transaction, which must be a write transaction (`begin_write`) on
-    SQLite, where writers take turns anyway. On PostgreSQL whoever counts holds an advisory
-    lock until commit (a second reader waits, then finds nothing left), and the responses are
-    marked counted first (UPDATE ... RETURNING) and exactly those ids are counted, so that a
-    response submitted meanwhile waits for the next call instead of being counted by one
-    statement and not marked by the other. `writers_locked_out` says the caller's lock keeps
-    everyone else from changing `responses` (seed-demo): then one condition selects the new
-    responses, twice as fast as a list of 100,000 ids. SQLite, where writers take turns,
-    uses the condition for more than a few hundred responses.
+    SQLite. There writers take turns, so the responses counted are the ones marked. On
+    PostgreSQL whoever counts holds an advisory lock until commit (a second reader waits,
+    then finds nothing left), and the responses are marked counted first (UPDATE ...
+    RETURNING) and exactly those ids are counted: a response submitted meanwhile waits for
+    the next call instead of being counted by one statement and not marked by the other.
+    `writers_locked_out` says the caller's lock keeps everyone else from changing
+    `responses` (seed-demo): then one condition selects them, twice as fast as 100,000 ids.
     """
-    dialect = connection.dialect.name
-    if dialect == "postgresql":
+    if connection.dialect.name == "postgresql":
         connection.execute(select(func.pg_advisory_xact_lock(COUNTING_LOCK)))
-    elif not writers_locked_out:
-        # SQLite plans the condition badly for a few responses (57 ms for one at 100,000):
-        # a few hundred are counted by their ids, through the answers' response_id index.
-        ids = connection.execute(select(RESPONSES.c.id).where(not_yet_counted())).scalars().all()
-        if len(ids) <= SQLITE_BATCH:
-            add_result_counts(connection, ids)
-            return connection.execute(_mark(RESPONSES.c.id.in_(ids))).rowcount
-    if dialect != "postgresql" or writers_locked_out:
-        _execute(connection, _upsert(dialect, "new"), {}, bulk=True)
-        return connection.execute(_mark(not_yet_counted())).rowcount
-    marked = connection.execute(_mark(not_yet_counted()).returning(RESPONSES.c.id))
-    ids = marked.scalars().all()
+        if writers_locked_out:
+            return _count_new_by_condition(connection)
+        marked = connection.execute(_mark(not_yet_counted()).returning(RESPONSES.c.id))
+        ids = marked.scalars().all()
+        add_result_counts(connection, ids)
+        return len(ids)
+    ids = connection.execute(select(RESPONSES.c.id).where(not_yet_counted())).scalars().all()
+    if len(ids) > SQLITE_BATCH:
+        return _count_new_by_condition(connection)
+    # SQLite plans the condition badly for a few responses (57 ms for one at 100,000);
+    # by their ids it reads their answers through the response_id index.
     add_result_counts(connection, ids)
-    return len(ids)
+    return connection.execute(_mark(RESPONSES.c.id.in_(ids))).rowcount
+
+
+def _count_new_by_condition(connection: Connection) -> int:
+    _execute(connection, _upsert(connection.dialect.name, "new"), {}, bulk=True)
+    return connection.execute(_mark(not_yet_counted())).rowcount
 
 
 def _mark(condition):
@@ -231,17 +233,6 @@ def rebuild_result_counts(connection: Connection) -> int:
     submitted = RESPONSES.c.status == SUBMITTED
     connection.execute(_mark(RESPONSES.c.counted != submitted))
     return connection.execute(select(func.count()).where(submitted)).scalar_one()
-
-
-def counted_total(connection: Connection) -> int:
-    """Responses the counters hold (the total of the cell of all responses)."""
-    c = COUNTS.c
-    value = connection.execute(
-        select(c.n).where(
-            c.cell_question == ALL, c.cell_option == ALL, c.lang == ALL, c.metric == TOTAL
-        )
-    ).scalar()
-    return int(value or 0)
 
 
 # --------------------------------------------------------------------------- the statement

@@ -439,3 +439,18 @@ def test_counting_a_response_keeps_its_last_saved_time(app, make_respondent, res
     with app.app_context():
         row = db.session.execute(text("SELECT updated_at, counted FROM responses")).one()
     assert row == (saved, True)
+
+
+def test_hundreds_of_submissions_waiting_are_counted_in_one_read(app, runner, results):
+    """A dashboard opened after a busy day without readers: 600 submissions to take in."""
+    assert runner.invoke(args=["seed-demo", "600", "--drafts", "4"]).exit_code == 0
+    with app.app_context():
+        # As if they had been submitted through the form since the last read.
+        db.session.execute(text("DELETE FROM result_counts"))
+        db.session.execute(text("UPDATE responses SET counted = FALSE"))
+        db.session.commit()
+    bodies = results.agree("", "?compare=lang", "?q6=government", "?compare=q4")
+    assert (bodies[""]["total"], bodies[""]["in_progress"]) == (600, 4)
+    kept = counters(app)
+    rebuild(runner)
+    assert counters(app) == kept
