@@ -788,7 +788,7 @@ def version_info() -> dict[str, Any]:
     counted from the counters under this version may lack those, but counting them changes
     the version, so a cached body is never served once they are in.
     """
-    count_new_submissions()
+    take_in_new_submissions()
     r = RESPONSES
     latest = func.max(r.c.submitted_at)
     by_status = select(r.c.status, func.count(), latest).group_by(r.c.status)
@@ -808,7 +808,7 @@ def version_info() -> dict[str, Any]:
     }
 
 
-def count_new_submissions() -> None:
+def take_in_new_submissions() -> None:
     """Take responses submitted since the last read into the counters, in a transaction of
     its own (committed before the results are read). Nothing to do is one index probe."""
     if not result_counts.new_submission_count(db.session.connection()):

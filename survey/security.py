@@ -38,7 +38,7 @@ def confine_rate_limiter(app: Flask, blueprint: str) -> None:
     Flask-Limiter checks every request before it reaches a view, for default and blueprint
     limits. This app has neither: its limits are decorators on the sign-in view, and a
     decorated view checks its own limits. On every other request (a respondent's page) the
-    hooks found nothing to do, for about a quarter of a millisecond, a twelfth of the page.
+    hooks found nothing to do, for about a quarter of a millisecond, a tenth of the page.
     Raises if the hooks are not where this expects them (a Flask-Limiter upgrade).
     """
 
