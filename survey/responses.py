@@ -3,7 +3,9 @@
 Respondents' pages are the busiest requests of the application, so these functions use
 SQLAlchemy Core statements on the session's connection (same transaction as the rest of
 the request) and a small `Draft` value instead of ORM objects: the unit of work and object
-loading cost more than the statements themselves. The caller commits once.
+loading cost more than the statements themselves. The statements are built once, with
+bound parameters: building one and working out its cache key took about 0.1 ms, as much
+as running it. The caller commits once.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from survey.extensions import db
 from survey.models import DRAFT, SUBMITTED, Answer, Response, hash_token, utcnow
@@ -20,6 +22,44 @@ from survey.questionnaire import AnswerRow, reconcile_dependents, rows_by_questi
 
 RESPONSES = Response.__table__
 ANSWERS = Answer.__table__
+
+_DRAFT_COLUMNS = (RESPONSES.c.id, RESPONSES.c.status, RESPONSES.c.language, RESPONSES.c.last_page)
+_ANSWER_COLUMNS = (ANSWERS.c.question, ANSWERS.c.option, ANSWERS.c.rank, ANSWERS.c.text)
+_BY_TOKEN = RESPONSES.c.resume_token_hash == bindparam("token_hash")
+_FIND = select(*_DRAFT_COLUMNS).where(_BY_TOKEN)
+_FIND_WITH_ANSWERS = (
+    select(*_DRAFT_COLUMNS, *_ANSWER_COLUMNS)
+    .select_from(RESPONSES.outerjoin(ANSWERS, ANSWERS.c.response_id == RESPONSES.c.id))
+    .where(_BY_TOKEN)
+    .order_by(ANSWERS.c.id)
+)
+_ANSWERS_OF = (
+    select(*_ANSWER_COLUMNS)
+    .where(ANSWERS.c.response_id == bindparam("response_id"))
+    .order_by(ANSWERS.c.id)
+)
+_INSERT_RESPONSE = insert(RESPONSES)
+_INSERT_ANSWERS = insert(ANSWERS)
+# Only while a draft: see `save_answers` and `submit_response`.
+_THIS_DRAFT = (RESPONSES.c.id == bindparam("response_id"), RESPONSES.c.status == DRAFT)
+_SAVE_DRAFT = (
+    update(RESPONSES)
+    .where(*_THIS_DRAFT)
+    .values(
+        language=bindparam("new_language"),
+        last_page=bindparam("new_last_page"),
+        updated_at=bindparam("saved_at"),
+    )
+)
+_SUBMIT = (
+    update(RESPONSES)
+    .where(*_THIS_DRAFT)
+    .values(status=SUBMITTED, submitted_at=bindparam("saved_at"), updated_at=bindparam("saved_at"))
+)
+_DELETE_ANSWERS = delete(ANSWERS).where(
+    ANSWERS.c.response_id == bindparam("response_id"),
+    ANSWERS.c.question.in_(bindparam("questions", expanding=True)),
+)
 
 
 @dataclass(slots=True)
@@ -46,9 +86,8 @@ def start_response(language: str) -> tuple[Draft, str]:
     """A new draft and the resume token that identifies it (only its hash is stored)."""
     token = Response.new_resume_token()
     result = _connection().execute(
-        insert(RESPONSES).values(
-            language=language, resume_token_hash=hash_token(token), status=DRAFT
-        )
+        _INSERT_RESPONSE,
+        {"language": language, "resume_token_hash": hash_token(token), "status": DRAFT},
     )
     (response_id,) = result.inserted_primary_key
     return Draft(id=response_id, status=DRAFT, language=language, last_page=0), token
@@ -59,22 +98,11 @@ def find_by_resume_token(token: str | None, with_answers: bool = False) -> Draft
     (a page view needs both, and a round trip to the database costs more than the join)."""
     if not token:
         return None
-    r, a = RESPONSES, ANSWERS
-    columns = [r.c.id, r.c.status, r.c.language, r.c.last_page]
-    condition = r.c.resume_token_hash == hash_token(token)
+    parameters = {"token_hash": hash_token(token)}
     if not with_answers:
-        row = _connection().execute(select(*columns).where(condition)).first()
+        row = _connection().execute(_FIND, parameters).first()
         return Draft(*row) if row else None
-    rows = (
-        _connection()
-        .execute(
-            select(*columns, a.c.question, a.c.option, a.c.rank, a.c.text)
-            .select_from(r.outerjoin(a, a.c.response_id == r.c.id))
-            .where(condition)
-            .order_by(a.c.id)
-        )
-        .all()
-    )
+    rows = _connection().execute(_FIND_WITH_ANSWERS, parameters).all()
     if not rows:
         return None
     answers = rows_by_question(AnswerRow(*row[4:]) for row in rows if row[4] is not None)
@@ -84,11 +112,7 @@ def find_by_resume_token(token: str | None, with_answers: bool = False) -> Draft
 def stored_answers(response: Draft | Response) -> dict[str, list[AnswerRow]]:
     if isinstance(response, Draft) and response.answers is not None:
         return {code: list(rows) for code, rows in response.answers.items()}
-    rows = _connection().execute(
-        select(ANSWERS.c.question, ANSWERS.c.option, ANSWERS.c.rank, ANSWERS.c.text)
-        .where(ANSWERS.c.response_id == response.id)
-        .order_by(ANSWERS.c.id)
-    )
+    rows = _connection().execute(_ANSWERS_OF, {"response_id": response.id})
     return rows_by_question(AnswerRow(*row) for row in rows)
 
 
@@ -110,9 +134,13 @@ def save_answers(
     # never replaced after the submission counted them.
     last_page = max(response.last_page, page)
     still_draft = _connection().execute(
-        update(RESPONSES)
-        .where(RESPONSES.c.id == response.id, RESPONSES.c.status == DRAFT)
-        .values(language=language, last_page=last_page, updated_at=utcnow())
+        _SAVE_DRAFT,
+        {
+            "response_id": response.id,
+            "new_language": language,
+            "new_last_page": last_page,
+            "saved_at": utcnow(),
+        },
     )
     if still_draft.rowcount != 1:
         response.status = SUBMITTED
@@ -140,13 +168,11 @@ def _replace_rows(response_id: int, questions: set[str], rows: list[AnswerRow]) 
     connection = _connection()
     if questions:
         connection.execute(
-            delete(ANSWERS).where(
-                ANSWERS.c.response_id == response_id, ANSWERS.c.question.in_(sorted(questions))
-            )
+            _DELETE_ANSWERS, {"response_id": response_id, "questions": sorted(questions)}
         )
     if rows:
         connection.execute(
-            insert(ANSWERS),
+            _INSERT_ANSWERS,
             [
                 {
                     "response_id": response_id,
@@ -167,11 +193,6 @@ def submit_response(response: Draft) -> bool:
     (`result_counts.count_new_submissions`), so submitting costs no more than saving a page.
     """
     now: datetime = utcnow()
-    connection = _connection()
-    result = connection.execute(
-        update(RESPONSES)
-        .where(RESPONSES.c.id == response.id, RESPONSES.c.status == DRAFT)
-        .values(status=SUBMITTED, submitted_at=now, updated_at=now)
-    )
+    result = _connection().execute(_SUBMIT, {"response_id": response.id, "saved_at": now})
     response.status = SUBMITTED
     return result.rowcount == 1
