@@ -196,14 +196,6 @@ def assert_matches(body: dict, crowd) -> None:
 
 
 @pytest.fixture
-def viewer_token(app, make_user, make_token) -> str:
-    user = make_user("viewer@example.org", "viewer")
-    # The CLI runner pushes no application context of its own.
-    with app.app_context():
-        return make_token(user)
-
-
-@pytest.fixture
 def api(client, viewer_token):
     def get(query: str = "", status: int = 200) -> dict:
         response = client.get(

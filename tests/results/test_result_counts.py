@@ -59,13 +59,6 @@ CSRF_VALUE = re.compile(r'(name="csrf_token"[^>]*value=")[^"]+"')
 
 
 @pytest.fixture
-def viewer_token(app, make_user, make_token) -> str:
-    user = make_user("viewer@example.org", "viewer")
-    with app.app_context():
-        return make_token(user)
-
-
-@pytest.fixture
 def results(app, client, viewer_token, monkeypatch):
     """`results.agree(*queries)`: the counters and a full count give the same bodies."""
     app.config["RESULTS_CACHE_SIZE"] = 0
