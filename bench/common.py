@@ -122,6 +122,19 @@ def fresh_postgres_database(name: str) -> str:
     return POSTGRES_URI_TEMPLATE.format(name=name)
 
 
+def drop_postgres_database(name: str) -> None:
+    """Drop database NAME on 127.0.0.1:5432 if it exists (closing its connections)."""
+    import psycopg
+    from psycopg import sql
+
+    if not name.replace("_", "").isalnum():
+        raise ValueError(f"unsafe database name: {name!r}")
+    with psycopg.connect(POSTGRES_ADMIN_DSN, autocommit=True, connect_timeout=5) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+
+
 def fresh_sqlite_uri(tmpdir: str | os.PathLike[str]) -> str:
     """A SQLite URI for a new file `survey.sqlite3` in tmpdir (removed if it existed)."""
     path = Path(tmpdir) / "survey.sqlite3"

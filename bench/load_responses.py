@@ -29,6 +29,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from html import unescape
@@ -229,7 +230,27 @@ def expect(condition: bool, message: str) -> None:
         raise LoadError(message)
 
 
-def _respondents(host: str, port: int, indices: list[int], threads: int, seed: int) -> Stats:
+#: Completes response number `index` (of a run seeded with `seed`) through `browser`, raising
+#: LoadError on anything a respondent would notice. Must be picklable (a module-level function
+#: or a functools.partial of one): run_load hands it to its client processes.
+Respondent = Callable[[Browser, int, int], None]
+
+
+def respond(browser: Browser, index: int, seed: int) -> None:
+    """Response number `index` to our questionnaire: every 5th skips q7, odd ones in Russian."""
+    person = random.Random(seed * 1_000_003 + index)
+    lang = "ru" if index % 2 else "en"
+    complete_one(browser, answers_for(person, lang, skip_q7=index % 5 == 0), lang)
+
+
+def _respondents(
+    host: str,
+    port: int,
+    indices: list[int],
+    threads: int,
+    seed: int,
+    respondent: Respondent = respond,
+) -> Stats:
     """Complete the responses numbered `indices` with `threads` respondents at a time."""
     stats = Stats()
     pending = iter(indices)
@@ -241,12 +262,10 @@ def _respondents(host: str, port: int, indices: list[int], threads: int, seed: i
                 index = next(pending, None)
             if index is None:
                 return
-            person = random.Random(seed * 1_000_003 + index)
-            lang = "ru" if index % 2 else "en"
             browser = Browser(host, port)
             error = None
             try:
-                complete_one(browser, answers_for(person, lang, skip_q7=index % 5 == 0), lang)
+                respondent(browser, index, seed)
             except LoadError as exc:
                 error = str(exc)
             finally:
@@ -263,17 +282,25 @@ def _respondents(host: str, port: int, indices: list[int], threads: int, seed: i
 
 
 def run_load(
-    server, n: int, concurrency: int, seed: int, processes: int = 1
+    server,
+    n: int,
+    concurrency: int,
+    seed: int,
+    processes: int = 1,
+    respondent: Respondent = respond,
 ) -> tuple[Stats, float]:
     """N responses, `concurrency` respondents at a time, spread over client processes.
 
     Several processes keep the load generator's own GIL from delaying the reading of
     responses (a sync gunicorn worker waits for the client to close the connection).
+    `respondent` completes one response (default: ours; bench.reference_django passes its own).
     """
     processes = max(1, min(processes, concurrency))
     started = time.perf_counter()
     if processes == 1:
-        stats = _respondents(server.host, server.port, list(range(n)), concurrency, seed)
+        stats = _respondents(
+            server.host, server.port, list(range(n)), concurrency, seed, respondent
+        )
         return stats, time.perf_counter() - started
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(processes, mp_context=context) as pool:
@@ -285,6 +312,7 @@ def run_load(
                 list(range(p, n, processes)),
                 concurrency // processes + (p < concurrency % processes),
                 seed,
+                respondent,
             )
             for p in range(processes)
         ]
