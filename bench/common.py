@@ -260,9 +260,44 @@ def start_server(
     owns_workdir = workdir is None
     work = Path(workdir or tempfile.mkdtemp(prefix="survey-bench-"))
     work.mkdir(parents=True, exist_ok=True)
+    return start_gunicorn(
+        # The work directory is the instance path: nothing lands in the project's instance/.
+        f"survey:create_app(instance_path={str(work)!r})",
+        ["--pythonpath", str(ROOT)],
+        cwd=work,
+        env=app_env(database_uri, extra_env),
+        workdir=work,
+        owns_workdir=owns_workdir,
+        ready_path="/en/",
+        workers=workers,
+        threads=threads,
+        port=port,
+        startup_timeout=startup_timeout,
+    )
+
+
+def start_gunicorn(
+    wsgi_app: str,
+    options: Sequence[str],
+    *,
+    cwd: Path,
+    env: Mapping[str, str],
+    workdir: Path,
+    owns_workdir: bool,
+    ready_path: str,
+    workers: int,
+    threads: int,
+    port: int | None = None,
+    startup_timeout: float = 60,
+    python: str | os.PathLike[str] = sys.executable,
+) -> Server:
+    """gunicorn serving `wsgi_app` on 127.0.0.1, once every worker is up and GET `ready_path`
+    answers 200; its error log is `workdir`/gunicorn.log. `python` is the interpreter whose
+    gunicorn runs (the reference's lives in a virtualenv of its own). Ours and the reference
+    start here, so both run under exactly the same server settings."""
     port = port or free_port()
     command = [
-        sys.executable,
+        str(python),
         "-m",
         "gunicorn",
         "--workers",
@@ -271,8 +306,6 @@ def start_server(
         str(threads),
         "--bind",
         f"127.0.0.1:{port}",
-        "--pythonpath",
-        str(ROOT),
         "--timeout",
         "60",
         "--graceful-timeout",
@@ -280,19 +313,19 @@ def start_server(
         "--log-level",
         "warning",
         "--error-logfile",
-        str(work / "gunicorn.log"),
-        # The work directory is the instance path: nothing lands in the project's instance/.
-        f"survey:create_app(instance_path={str(work)!r})",
+        str(workdir / "gunicorn.log"),
+        *options,
+        wsgi_app,
     ]
     process = subprocess.Popen(
         command,
-        cwd=work,
-        env=app_env(database_uri, extra_env),
+        cwd=cwd,
+        env=dict(env),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    server = Server(process, port, work, owns_workdir)
+    server = Server(process, port, workdir, owns_workdir)
     deadline = time.monotonic() + startup_timeout
     while True:
         if process.poll() is not None:
@@ -300,7 +333,7 @@ def start_server(
             server.stop()
             raise RuntimeError(f"gunicorn exited with {process.returncode}:\n{log}")
         # Every worker imports the app before serving; wait for all of them to be up.
-        if _answers(server) and len(server.worker_pids()) >= workers:
+        if _answers(server, ready_path) and len(server.worker_pids()) >= workers:
             return server
         if time.monotonic() > deadline:
             log = server.log(tail=4000)
@@ -309,10 +342,10 @@ def start_server(
         time.sleep(0.1)
 
 
-def _answers(server: Server) -> bool:
+def _answers(server: Server, path: str) -> bool:
     conn = http.client.HTTPConnection(server.host, server.port, timeout=5)
     try:
-        conn.request("GET", "/en/")
+        conn.request("GET", path)
         return conn.getresponse().status == 200
     except OSError:
         return False

@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import argparse
 import functools
-import http.client
 import json
 import os
 import random
@@ -46,7 +45,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from html import unescape
 from pathlib import Path
 from typing import Any
@@ -58,11 +56,11 @@ if __package__ in (None, ""):  # run as a file: make `bench` importable
 from bench.common import (  # noqa: E402
     Server,
     drop_postgres_database,
-    free_port,
     fresh_postgres_database,
     percentile,
     print_table,
     scalar,
+    start_gunicorn,
 )
 from bench.load_responses import (  # noqa: E402
     SENTENCES,
@@ -571,66 +569,24 @@ def start_reference_server(
     threads: int,
     startup_timeout: float = 60,
 ) -> Server:
-    """gunicorn serving the reference on 127.0.0.1, once every worker is up and the survey
-    page answers 200 (flags as bench.common.start_server's)."""
-    port = free_port()
-    command = [
-        str(python),
-        "-m",
-        "gunicorn",
-        "--workers",
-        str(workers),
-        "--threads",
-        str(threads),
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--chdir",
-        str(project),
-        "--timeout",
-        "60",
-        "--graceful-timeout",
-        "5",
-        "--log-level",
-        "warning",
-        "--error-logfile",
-        str(workdir / "gunicorn.log"),
-        # Django's own error log goes to stderr (see SETTINGS): into the same log.
-        "--capture-output",
-        "benchref.wsgi:application",
-    ]
-    process = subprocess.Popen(
-        command,
-        cwd=project,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    server = Server(process, port, workdir, owns_workdir=False)
-    deadline = time.monotonic() + startup_timeout
-    while True:
-        if process.poll() is not None:
-            log = server.log(tail=4000)
-            server.stop()
-            raise SetupError(f"gunicorn exited with {process.returncode}:\n{log}")
-        if _answers(server, survey_path) and len(server.worker_pids()) >= workers:
-            return server
-        if time.monotonic() > deadline:
-            log = server.log(tail=4000)
-            server.stop()
-            raise SetupError(f"gunicorn did not answer within {startup_timeout}s:\n{log}")
-        time.sleep(0.1)
-
-
-def _answers(server: Server, path: str) -> bool:
-    conn = http.client.HTTPConnection(server.host, server.port, timeout=5)
+    """gunicorn serving the reference on 127.0.0.1, with the settings ours runs under."""
     try:
-        conn.request("GET", path)
-        return conn.getresponse().status == 200
-    except OSError:
-        return False
-    finally:
-        conn.close()
+        return start_gunicorn(
+            "benchref.wsgi:application",
+            # Django's own error log goes to stderr (see SETTINGS): into the same log.
+            ["--chdir", str(project), "--capture-output"],
+            cwd=project,
+            env=env,
+            workdir=workdir,
+            owns_workdir=False,
+            ready_path=survey_path,
+            workers=workers,
+            threads=threads,
+            startup_timeout=startup_timeout,
+            python=python,
+        )
+    except RuntimeError as error:
+        raise SetupError(str(error)) from error
 
 
 def warm_up(server: Server, path: str, rounds: int) -> None:
