@@ -433,15 +433,19 @@ def configuration(
     }
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def add_load_options(parser: argparse.ArgumentParser) -> None:
+    """The options every load script shares, with the same defaults, so that ours and the
+    reference run under the same server settings unless told otherwise: 2 gunicorn workers ×
+    4 threads, as in the README's production command."""
     parser.add_argument("--n", type=int, default=200, help="responses per configuration")
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 16])
     parser.add_argument(
         "--backends", nargs="+", default=["sqlite", "postgresql"], choices=["sqlite", "postgresql"]
     )
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (default 4)")
-    parser.add_argument("--threads", type=int, default=1, help="threads per worker (gthread)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
+    parser.add_argument(
+        "--threads", type=int, default=4, help="threads per worker (default 4: gthread; 1: sync)"
+    )
     parser.add_argument(
         "--client-processes",
         type=int,
@@ -449,6 +453,11 @@ def main(argv: list[str] | None = None) -> int:
         help="load-generator processes sharing the concurrency (default 4; 1 = threads only)",
     )
     parser.add_argument("--seed", type=int, default=2013)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    add_load_options(parser)
     parser.add_argument(
         "--baseline",
         action="store_true",

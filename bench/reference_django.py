@@ -66,6 +66,7 @@ from bench.load_responses import (  # noqa: E402
     SENTENCES,
     Browser,
     LoadError,
+    add_load_options,
     expect,
     run_load,
 )
@@ -742,22 +743,7 @@ def configuration(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--n", type=int, default=200, help="responses per configuration")
-    parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 16])
-    parser.add_argument(
-        "--backends", nargs="+", default=["sqlite", "postgresql"], choices=["sqlite", "postgresql"]
-    )
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
-    parser.add_argument(
-        "--threads", type=int, default=4, help="threads per worker (default 4: gthread)"
-    )
-    parser.add_argument(
-        "--client-processes",
-        type=int,
-        default=4,
-        help="load-generator processes sharing the concurrency (default 4; 1 = threads only)",
-    )
-    parser.add_argument("--seed", type=int, default=2013)
+    add_load_options(parser)
     parser.add_argument(
         "--venv",
         type=Path,
