@@ -109,30 +109,25 @@ def migrate(database_uri: str) -> None:
 
 def fresh_postgres_database(name: str) -> str:
     """Drop and create database NAME on 127.0.0.1:5432; returns its SQLAlchemy URI (empty)."""
-    import psycopg
-    from psycopg import sql
-
-    if not name.replace("_", "").isalnum():
-        raise ValueError(f"unsafe database name: {name!r}")
-    with psycopg.connect(POSTGRES_ADMIN_DSN, autocommit=True, connect_timeout=5) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    _administer_database(name, "DROP DATABASE IF EXISTS {} WITH (FORCE)", "CREATE DATABASE {}")
     return POSTGRES_URI_TEMPLATE.format(name=name)
 
 
 def drop_postgres_database(name: str) -> None:
     """Drop database NAME on 127.0.0.1:5432 if it exists (closing its connections)."""
+    _administer_database(name, "DROP DATABASE IF EXISTS {} WITH (FORCE)")
+
+
+def _administer_database(name: str, *statements: str) -> None:
+    """Run each statement with `{}` replaced by NAME, quoted, as the server's administrator."""
     import psycopg
     from psycopg import sql
 
     if not name.replace("_", "").isalnum():
         raise ValueError(f"unsafe database name: {name!r}")
     with psycopg.connect(POSTGRES_ADMIN_DSN, autocommit=True, connect_timeout=5) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
+        for statement in statements:
+            conn.execute(sql.SQL(statement).format(sql.Identifier(name)))
 
 
 def fresh_sqlite_uri(tmpdir: str | os.PathLike[str]) -> str:
