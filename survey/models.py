@@ -79,7 +79,7 @@ class Response(db.Model):
     last_page: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     #: Where the answers came from: "web" or "import".
     source: Mapped[str] = mapped_column(String(16), nullable=False, default="web")
-    #: Whether the live result counters hold this response (see `survey.result_counts`).
+    #: Whether the live result counters hold this response (see `survey.aggregation.counters`).
     counted: Mapped[bool] = mapped_column(
         Boolean, nullable=False, default=False, server_default=false()
     )
@@ -287,7 +287,7 @@ class ResultCount(db.Model):
     holds what `survey.aggregation` counts, one row per figure: `metric` "total" (responses),
     "option" (answer rows of `question`/`option`), "rank" (rows of a ranking item at `rank`;
     0 stands for N/A), "distinct" (respondents who answered `question`) and "other" ("other"
-    answers of `question` with a text). Maintained by `survey.result_counts`.
+    answers of `question` with a text). Maintained by `survey.aggregation.counters`.
     """
 
     __tablename__ = "result_counts"

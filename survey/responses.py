@@ -18,7 +18,7 @@ from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from survey.extensions import db
 from survey.models import DRAFT, SUBMITTED, Answer, Response, hash_token, utcnow
-from survey.questionnaire import AnswerRow, reconcile_dependents, rows_by_question
+from survey.questionnaire import AnswerRow, current_questionnaire, rows_by_question
 
 RESPONSES = Response.__table__
 ANSWERS = Answer.__table__
@@ -151,7 +151,7 @@ def save_answers(
         stored = stored_answers(response)
     known = {code: list(rows) for code, rows in stored.items()}
     known.update({code: list(rows) for code, rows in answers.items()})
-    reconciled = reconcile_dependents(known)
+    reconciled = current_questionnaire().reconcile_dependents(known)
     changed = {
         code
         for code in set(known) | set(reconciled)
@@ -190,7 +190,8 @@ def submit_response(response: Draft) -> bool:
     """Mark a draft submitted; False when it already was (a double click, a replayed POST).
 
     The live result counts take it in at the next read of the results
-    (`result_counts.count_new_submissions`), so submitting costs no more than saving a page.
+    (`survey.aggregation.counters.count_new_submissions`), so submitting costs no more than
+    saving a page.
     """
     now: datetime = utcnow()
     result = _connection().execute(_SUBMIT, {"response_id": response.id, "saved_at": now})

@@ -170,14 +170,14 @@ class Respondent:
 
     def complete(self, answers: dict, action_on_last: str = "submit"):
         """Start, then post every page with its share of `answers` (form-contract fields)."""
-        from survey.questionnaire import PAGES, QUESTIONS_BY_CODE
+        from survey.questionnaire.library_advocacy import PAGES, QUESTIONNAIRE
 
         self.start()
         last = None
         for number, page in enumerate(PAGES, start=1):
             fields = set()
             for code in page.questions:
-                question = QUESTIONS_BY_CODE[code]
+                question = QUESTIONNAIRE.question(code)
                 fields |= set(question.field_names())
             data = {key: value for key, value in answers.items() if key in fields}
             self.open(number)

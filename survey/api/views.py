@@ -12,9 +12,9 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from survey import aggregation
-from survey.aggregation import FilterError, Filters
 from survey.api import bp
 from survey.api.openapi import openapi_document
+from survey.selection import FilterError, Filters
 
 
 def _bad_request(message: str):

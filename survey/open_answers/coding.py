@@ -1,8 +1,8 @@
 """Coding open answers into categories, as the 2013 analysts did by hand ("Financing – 11").
 
 A plain module (no request objects). Categories belong to one open field (q9, q2_role,
-q6_other… see `survey.translations.OPEN_FIELDS`); an answer may be coded into several of
-its field's categories. Counts are computed in the database (GROUP BY).
+q6_other… see `Questionnaire.open_fields`); an answer may be coded into several of its
+field's categories. Counts are computed in the database (GROUP BY).
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ from sqlalchemy.sql import Select
 
 from survey.extensions import db
 from survey.models import SUBMITTED, Answer, AnswerCategory, Category, Response
-from survey.questionnaire import SHORT_TEXT_LIMIT, clean_text
-from survey.translations import CHUNK, OpenField, is_open_answer, open_field
+from survey.open_answers import UnknownOpenField, is_open_answer, open_field
+from survey.open_answers.translating import CHUNK
+from survey.questionnaire import SHORT_TEXT_LIMIT, OpenField, clean_text
 
 NAME_LIMIT = 200
 
@@ -47,10 +48,10 @@ class CodedAnswer:
 
 
 def _field(question: str) -> OpenField:
-    found = open_field(question)
-    if found is None:
-        raise CodingError(f"not an open question: {question}")
-    return found
+    try:
+        return open_field(question)
+    except UnknownOpenField:
+        raise CodingError(f"not an open question: {question}") from None
 
 
 def _answers_of(field: OpenField) -> Select:
@@ -63,15 +64,6 @@ def _answers_of(field: OpenField) -> Select:
             Answer.question == field.question,
             Answer.option == field.option,
             is_open_answer(),
-        )
-    )
-
-
-def categories(question: str) -> list[Category]:
-    field = _field(question)
-    return list(
-        db.session.scalars(
-            select(Category).where(Category.question == field.field).order_by(Category.name_en)
         )
     )
 
