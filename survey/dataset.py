@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, select
 
 from survey.extensions import db
-from survey.models import SUBMITTED, Answer, Response, Translation
+from survey.models import RESPONSES, SUBMITTED, Answer, Response, Translation
 from survey.questionnaire import current_questionnaire
 from survey.questionnaire.columns import (
     RANK,
@@ -99,7 +99,7 @@ def iter_responses(
     dialect = connection.dialect.name
     # The status is checked in Python: with `status = 'submitted'` in the WHERE clause SQLite
     # walks the status index and sorts every chunk instead of following the primary key.
-    clauses = matching(filters or Filters(), Response.__table__, statuses=None)
+    clauses = matching(filters or Filters(), RESPONSES, statuses=None)
     started = _timestamp_text(Response.started_at, dialect)
     submitted = _timestamp_text(Response.submitted_at, dialect)
     python_format = dialect not in ("sqlite", "postgresql")

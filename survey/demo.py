@@ -23,7 +23,7 @@ from sqlalchemy import func, select, text
 from survey.aggregation.counters import count_new_submissions
 from survey.database import begin_write
 from survey.extensions import db
-from survey.models import DRAFT, SUBMITTED, Answer, Response
+from survey.models import DRAFT, RESPONSES, SUBMITTED, Answer, Response
 from survey.questionnaire import Questionnaire, current_questionnaire
 
 #: (question, option, rank, text) of one answer row.
@@ -137,11 +137,14 @@ RESPONSE_COLUMNS = (
 def _write(responses: list[dict], answers: list[tuple], postgres: bool) -> None:
     """Bulk insert through the driver: COPY on PostgreSQL, executemany on SQLite."""
     connection = db.session.connection()
-    cursor = connection.connection.driver_connection.cursor()
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    cursor = driver.cursor()
     if not postgres:
         # The driver gets what SQLAlchemy would send: datetimes as SQLite DATETIME strings.
         dialect = connection.dialect
-        as_text = Response.__table__.c.started_at.type.dialect_impl(dialect).bind_processor(dialect)
+        as_text = RESPONSES.c.started_at.type.dialect_impl(dialect).bind_processor(dialect)
+        assert as_text is not None
         timestamps = {"started_at", "updated_at", "submitted_at"}
         cursor.executemany(
             f"INSERT INTO responses ({', '.join(RESPONSE_COLUMNS)}) "  # noqa: S608

@@ -6,6 +6,7 @@ import hashlib
 import secrets
 import uuid
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, cast
 
 from flask_login import UserMixin
 from sqlalchemy import (
@@ -17,6 +18,7 @@ from sqlalchemy import (
     Integer,
     PrimaryKeyConstraint,
     String,
+    Table,
     Text,
     UniqueConstraint,
     false,
@@ -26,6 +28,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from survey.extensions import db
+
+if TYPE_CHECKING:
+    # Flask-SQLAlchemy makes db.Model at run time; type checkers see its declarative base.
+    from survey.extensions import Base as Model
+else:
+    Model = db.Model
 
 DRAFT = "draft"
 SUBMITTED = "submitted"
@@ -42,7 +50,7 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-class Response(db.Model):
+class Response(Model):
     """One respondent's questionnaire, in whatever state they left it."""
 
     __tablename__ = "responses"
@@ -100,7 +108,7 @@ class Response(db.Model):
         return f"<Response {self.uuid} {self.language} {self.status}>"
 
 
-class Answer(db.Model):
+class Answer(Model):
     """One answered question, chosen option or ranked item of a response (long form).
 
     Choice questions hold one row per chosen option code; rankings one row per offered item
@@ -137,7 +145,7 @@ class Answer(db.Model):
         return f"<Answer {self.question}/{self.option} rank={self.rank}>"
 
 
-class Translation(db.Model):
+class Translation(Model):
     """An analyst's translation of one free-text answer into one target language."""
 
     __tablename__ = "translations"
@@ -162,7 +170,7 @@ class Translation(db.Model):
         return f"<Translation answer={self.answer_id} {self.language}>"
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     """A working-group member who may see results (viewer) or also contact data (admin)."""
 
     __tablename__ = "users"
@@ -192,7 +200,7 @@ class User(UserMixin, db.Model):
         return f"<User {self.email} {self.role}>"
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A bearer token for scripts; only its hash is stored."""
 
     __tablename__ = "api_tokens"
@@ -217,7 +225,7 @@ class ApiToken(db.Model):
         return f"<ApiToken {self.prefix}… user={self.user_id}>"
 
 
-class AccessLog(db.Model):
+class AccessLog(Model):
     """Who obtained personal data (contact details), when, and through which export."""
 
     __tablename__ = "access_log"
@@ -235,7 +243,7 @@ class AccessLog(db.Model):
         return f"<AccessLog {self.user_email} {self.action} {self.at}>"
 
 
-class Category(db.Model):
+class Category(Model):
     """A category the working group codes open answers into ("Financing", "Training"...).
 
     `question` is the open field it belongs to (q9, q2_role, q6_other, ...).
@@ -257,7 +265,7 @@ class Category(db.Model):
         return f"<Category {self.question} {self.name_en}>"
 
 
-class AnswerCategory(db.Model):
+class AnswerCategory(Model):
     """One open answer coded into one category."""
 
     __tablename__ = "answer_categories"
@@ -279,7 +287,7 @@ class AnswerCategory(db.Model):
         return f"<AnswerCategory answer={self.answer_id} category={self.category_id}>"
 
 
-class ResultCount(db.Model):
+class ResultCount(Model):
     """One live figure of the results, kept up to date as responses are submitted.
 
     A *cell* is a set of submitted responses: those in `lang` ('' for every language) that
@@ -321,3 +329,9 @@ class ResultCount(db.Model):
         cell = f"{self.lang or '*'}/{self.cell_question or '*'}/{self.cell_option or '*'}"
         figure = f"{self.metric} {self.question}/{self.option}/{self.rank}"
         return f"<ResultCount {cell} {figure} = {self.n}>"
+
+
+# The tables, for Core statements: to a type checker `__table__` is only a FromClause.
+RESPONSES = cast(Table, Response.__table__)
+ANSWERS = cast(Table, Answer.__table__)
+RESULT_COUNTS = cast(Table, ResultCount.__table__)

@@ -17,11 +17,8 @@ from datetime import datetime
 from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from survey.extensions import db
-from survey.models import DRAFT, SUBMITTED, Answer, Response, hash_token, utcnow
+from survey.models import ANSWERS, DRAFT, RESPONSES, SUBMITTED, Response, hash_token, utcnow
 from survey.questionnaire import AnswerRow, current_questionnaire, rows_by_question
-
-RESPONSES = Response.__table__
-ANSWERS = Answer.__table__
 
 _DRAFT_COLUMNS = (RESPONSES.c.id, RESPONSES.c.status, RESPONSES.c.language, RESPONSES.c.last_page)
 _ANSWER_COLUMNS = (ANSWERS.c.question, ANSWERS.c.option, ANSWERS.c.rank, ANSWERS.c.text)
@@ -89,7 +86,9 @@ def start_response(language: str) -> tuple[Draft, str]:
         _INSERT_RESPONSE,
         {"language": language, "resume_token_hash": hash_token(token), "status": DRAFT},
     )
-    (response_id,) = result.inserted_primary_key
+    inserted = result.inserted_primary_key
+    assert inserted is not None
+    (response_id,) = inserted
     return Draft(id=response_id, status=DRAFT, language=language, last_page=0), token
 
 
@@ -110,8 +109,9 @@ def find_by_resume_token(token: str | None, with_answers: bool = False) -> Draft
 
 
 def stored_answers(response: Draft | Response) -> dict[str, list[AnswerRow]]:
-    if isinstance(response, Draft) and response.answers is not None:
-        return {code: list(rows) for code, rows in response.answers.items()}
+    known = response.answers if isinstance(response, Draft) else None
+    if known is not None:
+        return {code: list(rows) for code, rows in known.items()}
     rows = _connection().execute(_ANSWERS_OF, {"response_id": response.id})
     return rows_by_question(AnswerRow(*row) for row in rows)
 

@@ -25,11 +25,9 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, FromClause, Table, exists, literal, select
 
-from survey.models import SUBMITTED, Answer, Response
+from survey.models import ANSWERS, RESPONSES, SUBMITTED
 from survey.questionnaire import Question, current_questionnaire
 
-RESPONSES = Response.__table__
-ANSWERS = Answer.__table__
 LANGUAGE = "lang"
 #: Query arguments that are never filters (presentation, paging, API options).
 NOT_FILTERS = frozenset({"compare", "locale", "format", "limit", "offset", "page", "sort"})

@@ -29,7 +29,7 @@ from survey.aggregation.cache import cached
 from survey.aggregation.statistics import chi_square_tests, prepare_statistics
 from survey.database import begin_write
 from survey.extensions import db
-from survey.models import DRAFT, SUBMITTED, Response
+from survey.models import DRAFT, RESPONSES, SUBMITTED
 from survey.questionnaire import current_questionnaire
 from survey.questionnaire.figures import Figures
 from survey.selection import LANGUAGE, FilterError, Filters, question_reference
@@ -44,7 +44,6 @@ __all__ = [
     "version_info",
 ]
 
-RESPONSES = Response.__table__
 #: The row of `version_info`'s query that counts submitted responses not counted yet.
 UNCOUNTED = "uncounted"
 

@@ -51,6 +51,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Sequence
 from functools import cache
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import (
@@ -76,14 +77,12 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql import Select
 
 from survey.extensions import db
-from survey.models import DRAFT, SUBMITTED, Answer, Response, ResultCount
+from survey.models import ANSWERS, DRAFT, RESPONSES, RESULT_COUNTS, SUBMITTED
 from survey.questionnaire import OTHER, Questionnaire, current_questionnaire
 from survey.questionnaire.figures import OPTION, OTHER_TEXTS, RANK, RESPONDENTS, Figures
 from survey.selection import LANGUAGE, Filters
 
-COUNTS = ResultCount.__table__
-ANSWERS = Answer.__table__
-RESPONSES = Response.__table__
+COUNTS = RESULT_COUNTS
 
 #: lang, cell_question and cell_option of the cell of all responses.
 ALL = ""
@@ -288,7 +287,8 @@ def _statement(questionnaire: Questionnaire, in_scope: _Scope) -> Select:
     that counting one response reads its answers by the index that starts with response_id.
     """
     a, r = ANSWERS, RESPONSES
-    status, language = r.c.status, r.c.language
+    status: Any = r.c.status
+    language: Any = r.c.language
     if in_scope.dialect == "sqlite" and in_scope.kind != "all":
         # The scope's ids drive the query. Without statistics SQLite takes status =
         # 'submitted' for selective and walks every submitted response through an index on
@@ -298,8 +298,9 @@ def _statement(questionnaire: Questionnaire, in_scope: _Scope) -> Select:
     cell_questions = tuple(q.code for q in questionnaire.where("is_cell"))
 
     # Every (question, option) answered in scope, and (question, '') for per-question figures.
-    pairs = select(a.c.question, a.c.option).where(*in_scope(a.c.response_id)).distinct()
-    pairs = pairs.cte("pairs")
+    pairs = (
+        select(a.c.question, a.c.option).where(*in_scope(a.c.response_id)).distinct().cte("pairs")
+    )
     numbered = union(
         select(pairs.c.question, pairs.c.option),
         select(pairs.c.question, literal_column("''").label("option")),
@@ -323,7 +324,7 @@ def _statement(questionnaire: Questionnaire, in_scope: _Scope) -> Select:
         code = keys.c.k * _number(figures_per_key) + _number(METRICS.index(metric) * buckets)
         return code if bucket is None else code + bucket
 
-    no_option = literal_column("''")
+    no_option: Any = literal_column("''")
     bucket = case(
         (a.c.rank.is_(None), _number(NOT_RANKED)),
         (a.c.rank.between(1, highest), a.c.rank),
@@ -476,7 +477,7 @@ def read(filters: Filters, segment: str | None) -> dict[str, Figures] | None:
         select(*_check_row("submitted"), func.count()).where(RESPONSES.c.status == SUBMITTED),
         select(*_check_row("new"), func.count()).where(not_yet_counted()),
     ]
-    rows = db.session.execute(union_all(counters, *check)).all()
+    rows: list[Any] = list(db.session.execute(union_all(counters, *check)).all())
 
     highest = current_questionnaire().max_rank
     per_segment: dict[str, Figures] = defaultdict(Figures)

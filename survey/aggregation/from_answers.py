@@ -14,13 +14,10 @@ from typing import Any
 from sqlalchemy import Select, and_, case, func, literal, select
 
 from survey.extensions import db
-from survey.models import DRAFT, SUBMITTED, Answer, Response
+from survey.models import ANSWERS, DRAFT, RESPONSES, SUBMITTED
 from survey.questionnaire import OTHER, current_questionnaire
 from survey.questionnaire.figures import OPTION, OTHER_TEXTS, RANK, RESPONDENTS, Figures
 from survey.selection import LANGUAGE, Filters, matching
-
-ANSWERS = Answer.__table__
-RESPONSES = Response.__table__
 
 
 def population(filters: Filters, segment: str | None, statuses: Iterable[str]) -> Select:
@@ -70,6 +67,7 @@ def count_from_answers(filters: Filters, segment: str | None) -> dict[str, Figur
     ).all()
 
     a = ANSWERS
+    scopes: list[tuple[Any, Any, tuple[Any, ...], int]]
     if segment is not None:
         # Segments: join the answers to (response id, segment value) of the population.
         submitted = population(filters, segment, (SUBMITTED,)).subquery("p")

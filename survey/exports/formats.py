@@ -143,12 +143,12 @@ def write_xlsx(options: ExportOptions, target: IO[bytes]) -> None:
 
     responses = workbook.create_sheet("responses")
     responses.append(cells(responses, dataset.column_names(options.include_contact)))
-    for row in dataset.wide_rows(options.filters, options.include_contact, options.labels):
-        responses.append(cells(responses, row))
+    for wide in dataset.wide_rows(options.filters, options.include_contact, options.labels):
+        responses.append(cells(responses, wide))
     codebook = workbook.create_sheet("codebook")
     codebook.append(cells(codebook, dataset.CODEBOOK_HEADER))
-    for row in dataset.codebook_rows():
-        codebook.append(cells(codebook, row))
+    for entry in dataset.codebook_rows():
+        codebook.append(cells(codebook, entry))
     workbook.save(target)
 
 
@@ -181,7 +181,7 @@ def write_sav(options: ExportOptions, path: str) -> None:
             for column in all_columns
         }
     )
-    column_labels: dict[str, str] = {}
+    column_labels: dict[str, str | None] = {}
     value_labels: dict[str, dict[Any, str]] = {}
     missing: dict[str, list[Any]] = {}
     measure: dict[str, str] = {}

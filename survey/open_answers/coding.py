@@ -75,10 +75,10 @@ def category_counts(question: str, response_ids_subquery=None) -> list[CategoryC
     the dashboard's filtered respondents) restricts the count to those responses.
     """
     field = _field(question)
-    coded = _answers_of(field).with_only_columns(Answer.id.label("answer_id"))
+    answers = _answers_of(field).with_only_columns(Answer.id.label("answer_id"))
     if response_ids_subquery is not None:
-        coded = coded.where(Answer.response_id.in_(response_ids_subquery))
-    coded = coded.subquery()
+        answers = answers.where(Answer.response_id.in_(response_ids_subquery))
+    coded = answers.subquery()
     counted = (
         select(AnswerCategory.category_id, func.count().label("n"))
         .join(coded, coded.c.answer_id == AnswerCategory.answer_id)
@@ -102,10 +102,10 @@ def category_counts(question: str, response_ids_subquery=None) -> list[CategoryC
 def coding_progress(question: str, response_ids_subquery=None) -> tuple[int, int]:
     """(open answers of `question`, of which coded into at least one category)."""
     field = _field(question)
-    answers = _answers_of(field)
+    query = _answers_of(field)
     if response_ids_subquery is not None:
-        answers = answers.where(Answer.response_id.in_(response_ids_subquery))
-    answers = answers.subquery()
+        query = query.where(Answer.response_id.in_(response_ids_subquery))
+    answers = query.subquery()
     total = db.session.scalar(select(func.count()).select_from(answers)) or 0
     coded = (
         db.session.scalar(
@@ -167,7 +167,7 @@ def answers_with_categories(
     ).all()
     coded = codings([row[0] for row in rows])
     return [
-        CodedAnswer(answer_id, text, language, uuid, frozenset(coded.get(answer_id, ())))
+        CodedAnswer(answer_id, text or "", language, uuid, frozenset(coded.get(answer_id, ())))
         for answer_id, text, language, uuid in rows
     ], total
 

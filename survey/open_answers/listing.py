@@ -8,14 +8,11 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, FromClause, func, select
 
 from survey.extensions import db
-from survey.models import Answer, Response
+from survey.models import ANSWERS, RESPONSES
 from survey.open_answers import open_field
 from survey.open_answers.translating import translations_for
 from survey.questionnaire import OpenField
 from survey.selection import Filters, has_answer, matching, probe
-
-RESPONSES = Response.__table__
-ANSWERS = Answer.__table__
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from flask_babel import _
-from sqlalchemy import ColumnElement, Table
+from sqlalchemy import ColumnElement, FromClause
 
 from survey.questionnaire.answers import AnswerRow, FormData, Known, Parsed, StoredAnswer
 from survey.questionnaire.figures import OPTION, Figures
@@ -177,7 +177,9 @@ class Question:
         """The values ?code= accepts, in the order filters list them."""
         return tuple(self.option_labels("en"))
 
-    def filter_condition(self, answers: Table, values: Sequence[str]) -> list[ColumnElement[bool]]:
+    def filter_condition(
+        self, answers: FromClause, values: Sequence[str]
+    ) -> list[ColumnElement[bool]]:
         """Conditions on an `answers` row of a respondent whom ?code=values selects."""
         return [answers.c.question == self.code, answers.c.option.in_(values)]
 

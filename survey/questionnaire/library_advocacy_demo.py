@@ -8,6 +8,7 @@ the 2013 survey: the report's countries and its decline rates per question.
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from survey.i18n import country_codes
@@ -385,7 +386,8 @@ TEXTS: dict[str, dict[str, list[str]]] = {
     },
 }
 
-CONTACT_NAMES = {
+#: (first name, last name[, e-mail login]).
+CONTACT_NAMES: dict[str, list[tuple[str, ...]]] = {
     "en": [("Jane", "Doe"), ("John", "Smith"), ("Amira", "Hassan"), ("Omar", "Khalil"),
            ("Grace", "Mbeki"), ("Sarah", "Jones"), ("Ahmed", "Saleh"), ("Lina", "Haddad")],
     "ru": [("Ирина", "Петрова", "irina.petrova"), ("Ольга", "Смирнова", "olga.smirnova"),
@@ -416,7 +418,7 @@ class DemoRespondents:
         self.q4 = self._weights(Q4_WEIGHTS)
 
     @staticmethod
-    def _weights(table: dict[str, float]) -> tuple[list[str], list[float]]:
+    def _weights(table: Mapping[str, float]) -> tuple[list[str], list[float]]:
         codes = list(table)
         cumulative, total = [], 0.0
         for code in codes:
@@ -444,7 +446,8 @@ class DemoRespondents:
         return picked or [self.rng.choice(list(chances))]
 
     def respondent(self, lang: str) -> list[Row]:
-        rng, rows = self.rng, []
+        rng = self.rng
+        rows: list[Row] = []
         add = rows.append
         if self.answers("q1"):
             code = self.pick(self.q1[lang])

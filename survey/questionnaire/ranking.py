@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from flask_babel import _, force_locale, ngettext
-from sqlalchemy import ColumnElement, Table
+from sqlalchemy import ColumnElement, FromClause
 
 from survey.questionnaire.answers import (
     NOT_APPLICABLE,
@@ -122,7 +122,9 @@ class RankingQuestion(Question):
             return []
         offered = {item.code for item in self.offered_items(known)}
         kept = [row for row in rows if row.option in offered]
-        ranked = sorted((row for row in kept if row.rank is not None), key=lambda row: row.rank)
+        ranked = sorted(
+            (row for row in kept if row.rank is not None), key=lambda row: row.rank or 0
+        )
         new_rank = {row.option: position for position, row in enumerate(ranked, start=1)}
         present = {row.option for row in kept}
         if not kept:
@@ -157,7 +159,7 @@ class RankingQuestion(Question):
 
     def result_entry(self, figures: Figures, answered: int, language: str) -> dict[str, Any]:
         """The 2013 report's table: respondents at each rank, N/A, mean rank, #1 placements."""
-        ranks = figures.ranks.get(self.code, {})
+        ranks: Mapping[str, Mapping[int | None, int]] = figures.ranks.get(self.code, {})
         labels = self.option_labels(language)
         items = []
         for item in self.item_codes:
@@ -222,7 +224,9 @@ class RankingQuestion(Question):
 
     # ------------------------------------------------------------------ filters
 
-    def filter_condition(self, answers: Table, values: Sequence[str]) -> list[ColumnElement[bool]]:
+    def filter_condition(
+        self, answers: FromClause, values: Sequence[str]
+    ) -> list[ColumnElement[bool]]:
         """Ranked one of the items (a row marked N/A does not count)."""
         return [*super().filter_condition(answers, values), answers.c.rank.is_not(None)]
 

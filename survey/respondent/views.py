@@ -97,7 +97,8 @@ def page(number: int):
     known = stored_answers(response) if response else {}
     current_page = questionnaire.pages[number - 1]
     if not questionnaire.is_page_asked(current_page, known):
-        return redirect(page_url(_neighbour(number, known, 1) or _neighbour(number, known, -1)))
+        elsewhere = _neighbour(number, known, 1) or _neighbour(number, known, -1) or 1
+        return redirect(page_url(elsewhere))
     if request.method == "GET":
         return _render_page(number, questionnaire.form_values(known), {}, known)
     return _save_page(number, response, known)

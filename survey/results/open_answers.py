@@ -213,7 +213,7 @@ def save():
 
 
 def categories_url(question: str | None, page: int = 1) -> str:
-    query = {"question": question} if question else {}
+    query: dict[str, str | int] = {"question": question} if question else {}
     if page > 1:
         query["page"] = page
     suffix = f"?{urlencode(query)}" if query else ""
