@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from flask_babel import _, force_locale
 
@@ -13,10 +13,7 @@ from survey.questionnaire.answers import (
     OTHER,
     SHORT_TEXT_LIMIT,
     AnswerRow,
-    FormData,
-    Known,
     Parsed,
-    StoredAnswer,
     clean_text,
     single_value,
 )
@@ -30,6 +27,9 @@ from survey.questionnaire.columns import (
     translation_name,
 )
 from survey.questionnaire.figures import OPTION, OTHER_TEXTS, RESPONDENTS, Figures, percent
+
+if TYPE_CHECKING:
+    from survey.questionnaire.answers import FormData, Known, StoredAnswer
 
 OPTION_SCHEMA = {
     "type": "object",
@@ -75,12 +75,9 @@ def option_entries(
 
 
 @dataclass(frozen=True, kw_only=True, eq=False)
-class ChoiceQuestion(Question):
-    options: tuple[Option, ...]
-    #: Field that holds the text of the "other" option, when the question has one.
-    other_field: str | None = None
-    #: Longest "other" text.
-    other_limit: ClassVar[int] = SHORT_TEXT_LIMIT
+class CodedQuestion(Question):
+    """Answered by choosing codes from a list: counted per option, shown as a table of
+    options, a filter (chose one of these), a cell of the live counters."""
 
     result_macro: ClassVar[str] = "choice_result"
     comparison_macro: ClassVar[str] = "choice_comparison"
@@ -90,6 +87,18 @@ class ChoiceQuestion(Question):
     answer_heading: ClassVar[Any] = _l("Answer")
     #: How its percentages are based (the results' `percent_base`).
     percent_base: ClassVar[str] = "answered"
+
+    def result_schema(self) -> dict[str, Any]:
+        return options_result_schema()
+
+
+@dataclass(frozen=True, kw_only=True, eq=False)
+class ChoiceQuestion(CodedQuestion):
+    options: tuple[Option, ...]
+    #: Field that holds the text of the "other" option, when the question has one.
+    other_field: str | None = None
+    #: Longest "other" text.
+    other_limit: ClassVar[int] = SHORT_TEXT_LIMIT
 
     @property
     def option_codes(self) -> tuple[str, ...]:
@@ -149,7 +158,7 @@ class ChoiceQuestion(Question):
 
     def result_schema(self) -> dict[str, Any]:
         return {
-            **options_result_schema(),
+            **super().result_schema(),
             "other_count": {
                 "type": "integer",
                 "description": "How many 'other' answers carry a text (texts are not here).",

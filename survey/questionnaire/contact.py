@@ -4,23 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import _, force_locale
 
-from survey.questionnaire.answers import (
-    EMAIL_LIMIT,
-    AnswerRow,
-    FormData,
-    Known,
-    Parsed,
-    clean_text,
-    single_value,
-)
+from survey.questionnaire.answers import EMAIL_LIMIT, AnswerRow, Parsed, clean_text, single_value
 from survey.questionnaire.base import Option, Question
 from survey.questionnaire.columns import Column, TextColumn
 from survey.questionnaire.figures import RESPONDENTS, Figures
+
+if TYPE_CHECKING:
+    from survey.questionnaire.answers import FormData, Known
 
 
 @dataclass(frozen=True)

@@ -4,39 +4,29 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from flask_babel import _, force_locale
 
 from survey.i18n import countries, country_codes, country_name
 from survey.i18n import lazy_gettext as _l
-from survey.questionnaire.answers import (
-    NOT_APPLICABLE,
-    AnswerRow,
-    FormData,
-    Known,
-    Parsed,
-    StoredAnswer,
-    single_value,
-)
-from survey.questionnaire.base import Question, ShownAnswer
-from survey.questionnaire.choice import option_entries, options_result_schema
+from survey.questionnaire.answers import NOT_APPLICABLE, AnswerRow, Parsed, single_value
+from survey.questionnaire.base import ShownAnswer
+from survey.questionnaire.choice import CodedQuestion, option_entries
 from survey.questionnaire.columns import CodeColumn, Column
 from survey.questionnaire.figures import Figures
+
+if TYPE_CHECKING:
+    from survey.questionnaire.answers import FormData, Known, StoredAnswer
 
 PREFER_NOT_TO_SAY = _l("Prefer not to say")
 
 
 @dataclass(frozen=True, kw_only=True, eq=False)
-class CountryQuestion(Question):
+class CountryQuestion(CodedQuestion):
     type: ClassVar[str] = "country"
     form_macro: ClassVar[str] = "country"
-    result_macro: ClassVar[str] = "choice_result"
-    comparison_macro: ClassVar[str] = "choice_comparison"
-    answer_macro: ClassVar[str] = "choice_answer"
-    filterable: ClassVar[bool] = True
     segmentable: ClassVar[bool] = True
-    is_cell: ClassVar[bool] = True
     answer_heading: ClassVar[Any] = _l("Country")
     #: Compared side by side, countries are listed most respondents first.
     rows_by_count: ClassVar[bool] = True
@@ -81,9 +71,6 @@ class CountryQuestion(Question):
             "percent_base": "answered",
             "options": option_entries(self._by_count(counts, language), counts, answered),
         }
-
-    def result_schema(self) -> dict[str, Any]:
-        return options_result_schema()
 
     def segments(self, figures: Mapping[str, Figures], language: str) -> list[tuple[str, str]]:
         return self._by_count({code: segment.total for code, segment in figures.items()}, language)

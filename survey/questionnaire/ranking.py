@@ -4,23 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from flask_babel import _, force_locale, ngettext
 from sqlalchemy import ColumnElement, FromClause
 
-from survey.questionnaire.answers import (
-    NOT_APPLICABLE,
-    AnswerRow,
-    FormData,
-    Known,
-    Parsed,
-    StoredAnswer,
-    single_value,
-)
+from survey.questionnaire.answers import NOT_APPLICABLE, AnswerRow, Parsed, single_value
 from survey.questionnaire.base import Option, Question, ShownAnswer
 from survey.questionnaire.columns import Column, RankColumn
 from survey.questionnaire.figures import RANK, RESPONDENTS, Figures, rounded
+
+if TYPE_CHECKING:
+    from survey.questionnaire.answers import FormData, Known, StoredAnswer
 
 
 @dataclass(frozen=True, kw_only=True, eq=False)

@@ -4,21 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from survey.questionnaire.answers import (
     LONG_TEXT_LIMIT,
     SHORT_TEXT_LIMIT,
     AnswerRow,
-    FormData,
-    Known,
     Parsed,
-    StoredAnswer,
     clean_text,
     single_value,
 )
 from survey.questionnaire.base import OpenField, Question, ShownAnswer
 from survey.questionnaire.columns import Column, TextColumn, TranslationColumn, translation_name
+
+if TYPE_CHECKING:
+    from survey.questionnaire.answers import FormData, Known, StoredAnswer
 
 
 @dataclass(frozen=True, kw_only=True, eq=False)
