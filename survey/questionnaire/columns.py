@@ -246,6 +246,15 @@ class FlagColumn(Column):
         return result == given or (given == "0" and result == "")
 
 
+class OtherFlagColumn(FlagColumn):
+    """The "other" option of a multiple-choice question that has an "other" text."""
+
+    def survives(self, given: str, result: str) -> bool:
+        # Text in the "other" box means "other" is chosen, as on the web form, so a 0 beside
+        # words in the text column comes back as 1: nothing the file says is lost.
+        return super().survives(given, result) or (given == "0" and result == "1")
+
+
 class RankColumn(Column):
     """One item of a ranking: the rank, `na` not ranked, empty = declined."""
 

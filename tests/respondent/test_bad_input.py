@@ -104,16 +104,53 @@ def test_namibia_and_prefer_not_to_say_are_different_answers(app, make_responden
     assert {o for q, o, _r, _t in stored(app) if q == "q3"} == {"NA", "na"}
 
 
-def test_other_chosen_without_text_is_stored_and_text_without_other_is_dropped(
-    app, make_respondent
-):
-    make_respondent().complete(
-        {"q1": "other", "q6": ["other"], "q16": ["mou"], "q16_other": "Lost"}
-    )
+def test_other_chosen_without_text_is_stored(app, make_respondent):
+    make_respondent().complete({"q1": "other", "q6": ["other"], "q16": ["mou", "other"]})
     rows = stored(app)
     assert ("q1", "other", None, None) in rows
     assert ("q6", "other", None, None) in rows
-    assert not any(q == "q16" and text for q, _o, _r, text in rows)
+    assert ("q16", "other", None, None) in rows
+
+
+def test_text_in_other_without_ticking_it_means_other_is_chosen(app, make_respondent):
+    """Without JavaScript nothing ticks "other" for the respondent: their words are kept."""
+    make_respondent().complete(
+        {"q6": ["libraries"], "q6_other": "Friends of the library", "q16_other": "Radio"}
+    )
+    rows = stored(app)
+    assert ("q6", "libraries", None, None) in rows
+    assert ("q6", "other", None, "Friends of the library") in rows
+    assert ("q16", "other", None, "Radio") in rows
+    assert {o for q, o, _r, _t in rows if q == "q16"} == {"other"}
+
+
+def test_other_text_with_no_choice_in_a_single_choice_means_other(app, make_respondent):
+    make_respondent("ru").complete({"q1_other": "Библиотека парламента"})
+    assert {(q, o, t) for q, o, _r, t in stored(app) if q == "q1"} == {
+        ("q1", "other", "Библиотека парламента")
+    }
+
+
+def test_other_text_beside_another_choice_asks_which_is_meant_and_keeps_both(app, on_page):
+    response = on_page(1, {"q1": "public", "q1_other": "Prison library", "q2": "no"})
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    message = error_of(html, "q1")
+    assert "Public / community library" in message
+    assert "Which one do you mean?" in message
+    assert 'value="public" checked' in html
+    assert 'value="Prison library"' in html
+    assert stored(app) == set()
+
+
+def test_the_question_which_is_meant_is_asked_in_russian(on_page):
+    html = on_page(1, {"q1": "school", "q1_other": "Тюремная"}, lang="ru").get_data(as_text=True)
+    assert "Что вы имеете в виду?" in error_of(html, "q1")
+
+
+def test_an_other_box_holding_only_spaces_chooses_nothing(app, make_respondent):
+    make_respondent().complete({"q1_other": "   ", "q6_other": " ", "q16_other": "\n"})
+    assert not {q for q, *_ in stored(app)} & {"q1", "q6", "q16"}
 
 
 def test_a_follow_up_answered_without_its_condition_is_ignored(app, on_page):
