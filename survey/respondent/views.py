@@ -18,7 +18,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import _, refresh
+from flask_babel import _
 from flask_wtf.csrf import CSRFError
 from werkzeug.datastructures import MultiDict
 
@@ -110,17 +110,19 @@ def _save_page(number: int, response: Draft | None, known: Known):
         return _render_page(
             number, request.form, {"action": _("Please use the buttons below.")}, known
         )
+    if target_language and target_language != g.lang:
+        # The same page in the other language takes the same form, so everything switches
+        # and stays switched: its address, its messages, where the buttons lead.
+        # 307 makes the browser send what was typed again, to that address.
+        return redirect(page_url(number, lang=target_language), code=307)
     questionnaire = current_questionnaire()
     current_page = questionnaire.pages[number - 1]
     answers, errors = questionnaire.parse_page(current_page, request.form, known)
     if errors:
-        if target_language:
-            _switch_locale(target_language)
         return _render_page(number, request.form, errors, {**known, **answers})
     if response is None:
         # The session was lost (cookies cleared, expired): keep the answers in a new draft.
         response = _start()
-    language = target_language or g.lang
     saved = save_answers(response, answers, g.lang, number, stored=known)
     if saved is None:  # submitted meanwhile, from another tab
         db.session.rollback()
@@ -128,9 +130,9 @@ def _save_page(number: int, response: Draft | None, known: Known):
     known = saved
     if action == "submit" and number == len(questionnaire.pages):
         submit_response(response)
-        destination = url_for("respondent.thanks", lang=language)
-    elif target_language:
-        destination = page_url(number, lang=language)
+        destination = url_for("respondent.thanks")
+    elif target_language:  # already on the page in that language: saved, shown again
+        destination = page_url(number)
     elif action == "back":
         previous = _neighbour(number, known, step=-1)
         destination = page_url(previous) if previous else url_for("respondent.welcome")
@@ -219,11 +221,6 @@ def _requested_action() -> tuple[str | None, str | None]:
     if action.startswith("language:") and action.removeprefix("language:") in languages():
         return "language", action.removeprefix("language:")
     return (action, None) if action in NAVIGATION_ACTIONS else (None, None)
-
-
-def _switch_locale(language: str) -> None:
-    g.lang = language
-    refresh()
 
 
 def _neighbour(number: int, known: Known, step: int) -> int | None:

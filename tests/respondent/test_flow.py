@@ -285,11 +285,42 @@ def test_a_colleague_on_the_same_computer_can_start_a_new_response(app, make_res
 def test_switching_language_keeps_what_was_typed_on_the_page(app, make_respondent):
     person = make_respondent("en")
     person.start()
-    switched = person.answer(1, {"q1": "academic", "q3": "EG"}, action="language:ru")
+    switched = person.switch_language(1, "ru", {"q1": "academic", "q3": "EG"})
     assert switched.location.endswith("/ru/page/1")
     html = person.client.get("/ru/page/1").get_data(as_text=True)
     assert 'lang="ru"' in html
     assert 'value="academic" checked' in html
+
+
+def test_switching_language_on_a_page_with_an_error_switches_everything_and_stays(
+    app, make_respondent
+):
+    person = make_respondent("en")
+    person.start()
+    too_long = "x" * 301
+    shown = person.switch_language(2, "ru", {"q5": "yes", "q5_budget": too_long})
+    html = shown.get_data(as_text=True)
+    assert shown.status_code == 200
+    assert '<html lang="ru">' in html
+    assert "Сократите ответ до 300 символов" in html
+    assert "Please shorten" not in html
+    assert too_long in html
+    assert stored_rows(app) == set()
+
+    # Fixed and sent on: the respondent stays in Russian.
+    moved_on = person.answer(2, {"q5": "yes", "q5_budget": "500 EUR"})
+    assert moved_on.location.endswith("/ru/page/4")
+    assert '<html lang="ru">' in person.client.get("/ru/page/4").get_data(as_text=True)
+    assert [(r.language, r.last_page) for r in responses(app)] == [("ru", 2)]
+
+
+def test_a_language_switch_with_an_error_asks_in_the_new_language(make_respondent):
+    person = make_respondent("en")
+    person.start()
+    shown = person.switch_language(1, "ru", {"q1": "public", "q1_other": "Prison", "q3": "FR"})
+    html = shown.get_data(as_text=True)
+    assert "Что вы имеете в виду?" in html
+    assert 'value="public" checked' in html and 'value="Prison"' in html
 
 
 def test_answers_are_kept_when_the_session_cookie_was_lost_mid_questionnaire(app, client):
