@@ -32,6 +32,7 @@ from survey.respondent.options import country_options
 from survey.responses import (
     Draft,
     find_by_resume_token,
+    keep_unsaved,
     save_answers,
     start_response,
     stored_answers,
@@ -100,6 +101,12 @@ def page(number: int):
         elsewhere = _neighbour(number, known, 1) or _neighbour(number, known, -1) or 1
         return redirect(page_url(elsewhere))
     if request.method == "GET":
+        unsaved = response.unsaved_pages.get(number) if response else None
+        if unsaved is not None:
+            # Left with "Back" while it had errors: shown as typed, with its messages.
+            typed = MultiDict(unsaved)
+            answers, errors = questionnaire.parse_page(current_page, typed, known)
+            return _render_page(number, typed, errors, {**known, **answers})
         return _render_page(number, questionnaire.form_values(known), {}, known)
     return _save_page(number, response, known)
 
@@ -118,6 +125,8 @@ def _save_page(number: int, response: Draft | None, known: Known):
     questionnaire = current_questionnaire()
     current_page = questionnaire.pages[number - 1]
     answers, errors = questionnaire.parse_page(current_page, request.form, known)
+    if errors and action == "back":
+        return _keep_unsaved_and_go_back(number, response, known)
     if errors:
         return _render_page(number, request.form, errors, {**known, **answers})
     if response is None:
@@ -128,7 +137,15 @@ def _save_page(number: int, response: Draft | None, known: Known):
         db.session.rollback()
         return redirect(url_for("respondent.thanks"))
     known = saved
-    if action == "submit" and number == len(questionnaire.pages):
+    unsaved_elsewhere = [
+        page
+        for page in sorted(response.unsaved_pages)
+        if page != number and questionnaire.is_page_asked(questionnaire.pages[page - 1], known)
+    ]
+    if action == "submit" and number == len(questionnaire.pages) and unsaved_elsewhere:
+        # A page left with "Back" still holds what was typed there: nothing is sent without it.
+        destination = page_url(unsaved_elsewhere[0])
+    elif action == "submit" and number == len(questionnaire.pages):
         submit_response(response)
         destination = url_for("respondent.thanks")
     elif target_language:  # already on the page in that language: saved, shown again
@@ -140,6 +157,27 @@ def _save_page(number: int, response: Draft | None, known: Known):
         destination = page_url(_neighbour(number, known, step=1) or number)
     db.session.commit()
     return redirect(destination)
+
+
+def _keep_unsaved_and_go_back(number: int, response: Draft | None, known: Known):
+    """ "Back" on a page with errors: what was typed there is kept as it is, not validated
+    and not saved as answers, and shown again (with its messages) when the respondent
+    returns to the page."""
+    questionnaire = current_questionnaire()
+    fields = {
+        name
+        for question in questionnaire.page_questions(questionnaire.pages[number - 1])
+        for name in question.field_names()
+    }
+    if response is None:
+        response = _start()
+    typed = [(key, value) for key, value in request.form.items(multi=True) if key in fields]
+    if not keep_unsaved(response, number, typed):  # submitted meanwhile, from another tab
+        db.session.rollback()
+        return redirect(url_for("respondent.thanks"))
+    db.session.commit()
+    previous = _neighbour(number, known, step=-1)
+    return redirect(page_url(previous) if previous else url_for("respondent.welcome"))
 
 
 @bp.route("/<lang>/resume/<token>")

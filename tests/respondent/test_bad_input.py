@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from survey.extensions import db
-from survey.models import Answer
+from survey.models import Answer, Response
 from tests.conftest import csrf_token_from
 
 
@@ -246,3 +246,61 @@ def test_unknown_pages_and_languages_are_not_found(client):
     assert client.get("/en/page/7").status_code == 404
     assert client.get("/en/page/0").status_code == 404
     assert client.get("/de/").status_code == 404
+
+
+def test_back_on_a_page_with_errors_goes_back_and_keeps_what_was_typed(app, make_respondent):
+    person = make_respondent()
+    person.start()
+    person.answer(1, {"q4": "5k"})
+    person.answer(2, {"q5": "yes", "q5_budget": "100 EUR"})
+    person.open(4)
+    typed = {"q8": "x" * 5001, "q9": "Funding\x00", "q10": "More readers"}
+    back = person.answer(4, typed, action="back")
+    # Not validated, not blocked: page 3 (q7) is not asked without partners, so page 2.
+    assert back.status_code == 302
+    assert back.location.endswith("/en/page/2")
+    # Nothing became an answer; the answers saved before are intact.
+    assert {q for q, *_ in stored(app)} == {"q4", "q5", "q5_budget"}
+
+    # Back on page 4 later, everything typed is there, with what still needs fixing.
+    html = person.open(4).get_data(as_text=True)
+    assert "x" * 5001 in html
+    assert "More readers" in html
+    assert "5000 characters or fewer (it has 5001)" in error_of(html, "q8")
+    assert "cannot be stored" in error_of(html, "q9")
+
+    # Fixed and sent on: saved as answers, and the typed copy is gone.
+    assert person.answer(4, {"q8": "Short", "q10": "More readers"}).status_code == 302
+    assert ("q8", "", None, "Short") in stored(app)
+    assert "x" * 5001 not in person.open(4).get_data(as_text=True)
+
+
+def test_back_with_errors_on_the_first_page_returns_to_the_welcome_page(app, make_respondent):
+    person = make_respondent("ru")
+    person.start()
+    person.open(1)
+    back = person.answer(1, {"q1": "public", "q1_other": "Тюремная"}, action="back")
+    assert back.location.endswith("/ru/")
+    html = person.open(1).get_data(as_text=True)
+    assert 'value="public" checked' in html and 'value="Тюремная"' in html
+    assert "Что вы имеете в виду?" in error_of(html, "q1")
+
+
+def test_a_page_left_with_errors_is_shown_before_anything_is_sent(app, make_respondent):
+    person = make_respondent()
+    person.start()
+    person.open(5)
+    person.answer(5, {"q14_libraries": "1", "q14_business": "1"}, action="back")
+    person.open(6)
+    sent = person.answer(6, {"q15": "Stable funding"}, action="submit")
+    assert sent.location.endswith("/en/page/5")
+    html = person.open(5).get_data(as_text=True)
+    assert "rank 1 is used more than once" in error_of(html, "q14")
+    with app.app_context():
+        assert db.session.scalar(select(Response.status)) == "draft"
+    # The last page's answers were saved on the way.
+    assert ("q15", "", None, "Stable funding") in stored(app)
+    person.answer(5, {"q14_libraries": "1", "q14_business": "2"})
+    assert person.answer(6, {"q15": "Stable funding"}, action="submit").location.endswith(
+        "/en/thanks"
+    )
