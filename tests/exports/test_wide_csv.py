@@ -200,7 +200,7 @@ def test_bom_for_excel(app, viewer, two_responses):
         (
             "en",
             {
-                "q1": "Other (please specify)",
+                "q1": "Other",
                 "q2": "Yes",
                 "q3": "Russia",
                 "q7_libraries": "2",
@@ -211,7 +211,7 @@ def test_bom_for_excel(app, viewer, two_responses):
         (
             "ru",
             {
-                "q1": "Другое (уточните)",
+                "q1": "Другое",
                 "q2": "Да",
                 "q3": "Россия",
                 "q7_libraries": "2",
