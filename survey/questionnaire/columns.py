@@ -33,10 +33,11 @@ SET, RANK, TEXT, TRANSLATION = range(4)
 #: in a column named after theirs with this suffix (q8_en, q6_other_en).
 TRANSLATION_LANGUAGE = "en"
 TRANSLATION_SUFFIX = "_en"
-#: The rank SPSS files use for "not applicable", declared a user-missing value.
+#: The rank SPSS files use for "not ranked", declared a user-missing value.
 SPSS_NOT_APPLICABLE = 99
 
-NOT_APPLICABLE_LABEL = _l("Not applicable")
+#: A ranking item the respondent did not rank: the same term as on the form and dashboard.
+NOT_APPLICABLE_LABEL = _l("Not ranked")
 CHOSEN = _l("Chosen")
 NOT_CHOSEN = _l("Not chosen")
 

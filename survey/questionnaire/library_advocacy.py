@@ -56,7 +56,7 @@ QUESTIONS: tuple[Question, ...] = (
             Option("25k", _l("25,000 – 49,999")),
             Option("50k", _l("50,000 – 99,999")),
             Option("100k", _l("100,000 or more")),
-            Option("na", _l("Not applicable")),
+            Option("na", _l("Don't know / not applicable")),
         ),
     ),
     YesNoQuestion(
