@@ -272,15 +272,14 @@ def _neighbour(number: int, known: Known, step: int) -> int | None:
     return None
 
 
-def _progress(number: int, known: Known, last_saved: int) -> tuple[int, int]:
-    """Page N of M, where M leaves out pages already known to be skipped (q7 without q6)."""
-    questionnaire = current_questionnaire()
-    shown = [
-        n
-        for n, p in enumerate(questionnaire.pages, start=1)
-        if n == number or n > last_saved + 1 or questionnaire.is_page_asked(p, known)
-    ]
-    return shown.index(number) + 1, len(shown)
+def _skipped_before(number: int, known: Known) -> list[int]:
+    """Pages just before this one that are not asked (q7's page without partners in q6).
+
+    The count of pages stays the same, "Page 4 of 6" after "Page 2 of 6", and the page
+    says why 3 was left out, rather than the total jumping when a page drops out.
+    """
+    previous = _neighbour(number, known, step=-1) or 0
+    return list(range(previous + 1, number))
 
 
 def _render_page(number: int, values, errors: dict[str, str], known: Known, status: int = 200):
@@ -289,8 +288,6 @@ def _render_page(number: int, values, errors: dict[str, str], known: Known, stat
     if not isinstance(values, MultiDict):
         values = MultiDict([(key, value) for key, items in values.items() for value in items])
     token = session.get(SESSION_KEY)
-    response = current_response()
-    step, steps = _progress(number, known, response.last_page if response else 0)
     html = render_template(
         "respondent/page.html",
         page=current_page,
@@ -300,8 +297,8 @@ def _render_page(number: int, values, errors: dict[str, str], known: Known, stat
         known=known,
         values=values,
         errors=errors,
-        step=step,
-        steps=steps,
+        steps=len(questionnaire.pages),
+        skipped=_skipped_before(number, known),
         country_options=partial(country_options, str(g.lang)),
         resume_url=url_for("respondent.resume", token=token, _external=True) if token else None,
     )

@@ -163,6 +163,26 @@ def test_pages_show_progress_and_move_on_with_next_and_back(make_respondent):
     assert 'value="no" checked' in person.open(1).get_data(as_text=True)
 
 
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_the_page_count_does_not_jump_when_a_page_is_left_out(make_respondent, lang):
+    person = make_respondent(lang)
+    person.start()
+    counts = []
+    for number in (1, 2):
+        counts.append(re.search(r'<progress max="(\d)" value="(\d)"', person.open(number).text))
+        person.answer(number, {})
+    # No partner chosen in q6: page 3 (ranking them) is not asked, and the page says so.
+    html = person.open(4).get_data(as_text=True)
+    counts.append(re.search(r'<progress max="(\d)" value="(\d)"', html))
+    assert [match.groups() for match in counts] == [("6", "1"), ("6", "2"), ("6", "4")]
+    expected = {
+        "en": ("Page 4 of 6", "Page 3 is left out: its questions follow up answers you have"),
+        "ru": ("Страница 4 из 6", "Страница 3 пропущена"),
+    }[lang]
+    assert all(text in html for text in expected)
+    assert "left out" not in person.open(2).get_data(as_text=True)
+
+
 def test_q2_role_and_q5_budget_are_stored_only_when_their_condition_holds(app, make_respondent):
     make_respondent().complete({"q2": "no", "q2_role": "President", "q5": "no", "q5_budget": "1"})
     make_respondent().complete({"q2_role": "Chair", "q5_budget": "2"})
