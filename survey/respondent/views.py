@@ -74,12 +74,13 @@ def choose_language():
 def welcome():
     if request.method == "POST":
         begin_write()
-    response = current_response()
+    response = current_response(with_answers=request.method == "POST")
     if request.method == "POST":
         if response is None or response.is_submitted:
             response = _start()
             db.session.commit()
-        return redirect(page_url(1))
+            return redirect(page_url(1))
+        return redirect(page_url(_where_left_off(response)))
     return render_template(
         "respondent/welcome.html", response=response, pages=len(current_questionnaire().pages)
     )
@@ -182,14 +183,24 @@ def _keep_unsaved_and_go_back(number: int, response: Draft | None, known: Known)
 
 @bp.route("/<lang>/resume/<token>")
 def resume(token: str):
-    response = find_by_resume_token(token)
+    response = find_by_resume_token(token, with_answers=True)
     if response is None:
-        flash(_("This link does not match any response. You can start a new one below."))
+        own = current_response()
+        if own is not None and not own.is_submitted:
+            # The welcome page offers this browser's own answers, not a new start.
+            flash(
+                _(
+                    "This link does not match any response. The answers saved in this "
+                    "browser are still here: you can continue them below."
+                )
+            )
+        else:
+            flash(_("This link does not match any response. You can start a new one below."))
         return redirect(url_for("respondent.welcome"))
     _remember(token)
     if response.is_submitted:
         return redirect(url_for("respondent.thanks"))
-    return redirect(page_url(max(response.last_page, 1)))
+    return redirect(page_url(_where_left_off(response)))
 
 
 @bp.route("/<lang>/thanks")
@@ -259,6 +270,12 @@ def _requested_action() -> tuple[str | None, str | None]:
     if action.startswith("language:") and action.removeprefix("language:") in languages():
         return "language", action.removeprefix("language:")
     return (action, None) if action in NAVIGATION_ACTIONS else (None, None)
+
+
+def _where_left_off(response: Draft) -> int:
+    """The first page after those the respondent saved (the last page once all are)."""
+    after = _neighbour(response.last_page, stored_answers(response), step=1)
+    return after or max(response.last_page, 1)
 
 
 def _neighbour(number: int, known: Known, step: int) -> int | None:

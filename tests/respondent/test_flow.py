@@ -255,16 +255,59 @@ def test_the_resume_link_restores_the_answers_in_another_browser(app, make_respo
     person.answer(1, {"q4": "50k"})
     html = person.open(2).get_data(as_text=True)
     link = re.search(r'href="(http://localhost/en/resume/[^"]+)"', html).group(1)
+    assert "it opens the first page you have not saved yet" in html
 
     other_browser = make_respondent("en")
     landing = other_browser.client.get(link.removeprefix("http://localhost"))
-    assert landing.location.endswith("/en/page/1")
+    # Where the respondent left off: page 1 saved, so page 2.
+    assert landing.location.endswith("/en/page/2")
     assert 'value="50k" checked' in other_browser.open(1).get_data(as_text=True)
+
+
+def test_the_resume_link_shown_on_a_page_opens_that_page(app, make_respondent):
+    person = make_respondent("ru")
+    person.start()
+    for number in (1, 2):
+        person.answer(number, {"q2": "no"} if number == 1 else {"q5": "no"})
+    html = person.open(4).get_data(as_text=True)  # page 3 is left out: no partners
+    assert "она откроет первую страницу, которую вы ещё не сохранили" in html
+    link = re.search(r'href="http://localhost(/ru/resume/[^"]+)"', html).group(1)
+    assert make_respondent("ru").client.get(link).location.endswith("/ru/page/4")
+    # Every page saved but not sent: the last page.
+    for number in (4, 5, 6):
+        person.answer(number, {})
+    assert make_respondent("ru").client.get(link).location.endswith("/ru/page/6")
+
+
+def test_continuing_from_the_welcome_page_opens_where_the_respondent_left_off(make_respondent):
+    person = make_respondent()
+    person.start()
+    person.answer(1, {"q2": "no"})
+    person.answer(2, {"q6": ["libraries"]})
+    welcome = person.client.get("/en/").text
+    assert "Continue my answers" in welcome
+    token = csrf_token_from(welcome)
+    went = person.client.post("/en/", data={"csrf_token": token, "action": "next"})
+    assert went.location.endswith("/en/page/3")
 
 
 def test_an_unknown_resume_link_says_so_and_offers_a_new_start(client):
     response = client.get("/en/resume/not-a-real-token", follow_redirects=True)
-    assert "does not match any response" in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert "does not match any response. You can start a new one below." in html
+    assert "Start the questionnaire" in html
+
+
+def test_an_unknown_resume_link_in_a_browser_with_answers_offers_to_continue_them(
+    make_respondent,
+):
+    person = make_respondent()
+    person.start()
+    person.answer(1, {"q2": "yes"})
+    html = person.client.get("/en/resume/not-a-real-token", follow_redirects=True).text
+    assert "The answers saved in this browser are still here: you can continue them below." in html
+    assert "start a new one" not in html
+    assert "Continue my answers" in html
 
 
 def test_submitting_twice_creates_one_response_and_never_changes_it(app, make_respondent):
