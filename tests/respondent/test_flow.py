@@ -107,6 +107,35 @@ def test_the_welcome_page_explains_purpose_time_and_personal_data(client):
     assert '<button type="submit" name="action" value="next"' in html
 
 
+PRIVACY = {
+    "en": "Only the working group sees individual answers; results are published as totals and "
+    "anonymous quotations.",
+    "ru": "Ответы отдельных участников видит только рабочая группа; результаты публикуются в виде "
+    "итоговых цифр и анонимных цитат.",
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_one_privacy_statement_on_the_welcome_every_page_and_the_thank_you_page(
+    make_respondent, lang
+):
+    person = make_respondent(lang)
+    welcome = person.client.get(f"/{lang}/").text
+    person.start()
+    pages = [welcome, person.open(1).text]
+    person.complete({})
+    pages.append(person.client.get(f"/{lang}/thanks").text)
+    for html in pages:
+        footer = html[html.index('<footer class="site-footer">') :]
+        assert PRIVACY[lang] in footer
+    for html in (welcome, pages[-1]):
+        main = html[html.index("<main") : html.index("</main>")]
+        assert PRIVACY[lang] in main
+    for html in pages:
+        for contradiction in ("only as anonymous totals", "only as totals", "обезличенных итогов"):
+            assert contradiction not in html
+
+
 def test_english_and_russian_respondents_with_the_same_choices_store_identical_codes(
     app, make_respondent
 ):
