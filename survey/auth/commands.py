@@ -18,13 +18,28 @@ MIN_PASSWORD_LENGTH = 10
 TOKEN_PREFIX = "sv_"  # noqa: S105 - a marker, not a secret
 
 
-def _read_password() -> str:
-    if sys.stdin.isatty():
-        return click.prompt(
-            _("Password"), hide_input=True, confirmation_prompt=_("Repeat the password")
+def _read_password(from_stdin: bool) -> str:
+    """On a terminal the password is asked twice, and asked again until both match;
+    scripts give it once on standard input with --password-stdin. Anything else (input
+    piped without the option) is refused: a second line would not be a confirmation."""
+    if from_stdin:
+        password = sys.stdin.read().removesuffix("\n").removesuffix("\r")
+        if "\n" in password or "\r" in password:
+            # Two lines are not a password and its confirmation here: nothing is created.
+            raise click.ClickException(
+                _("--password-stdin reads one password: give it once, on one line.")
+            )
+        return password
+    if not sys.stdin.isatty():
+        raise click.ClickException(
+            _(
+                "No terminal to ask for the password twice. A script can give it on standard "
+                "input with --password-stdin."
+            )
         )
-    # Scripts pipe the password in: one line, no echo to worry about.
-    return sys.stdin.readline().rstrip("\r\n")
+    return click.prompt(
+        _("Password"), hide_input=True, confirmation_prompt=_("Repeat the password")
+    )
 
 
 def _find_user(email: str) -> User:
@@ -38,14 +53,19 @@ def _find_user(email: str) -> User:
 @with_appcontext
 @click.argument("email")
 @click.option("--role", type=click.Choice(["viewer", "admin"]), default="viewer", show_default=True)
-def create_user(email: str, role: str) -> None:
-    """Create a working-group account; the password is asked twice (or read from stdin)."""
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the password, one line, from standard input (for scripts).",
+)
+def create_user(email: str, role: str, password_stdin: bool) -> None:
+    """Create a working-group account; the password is asked twice on a terminal."""
     email = email.strip().lower()
     if "@" not in email:
         raise click.ClickException(_("Please give an e-mail address."))
     if db.session.scalar(select(User).where(func.lower(User.email) == email)):
         raise click.ClickException(_("A user with e-mail %(email)s already exists.", email=email))
-    password = _read_password()
+    password = _read_password(password_stdin)
     if len(password) < MIN_PASSWORD_LENGTH:
         raise click.ClickException(
             ngettext(
