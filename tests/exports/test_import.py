@@ -299,7 +299,7 @@ def test_a_russian_operator_is_told_in_russian_which_rows_were_rejected(app, run
     assert f"{source}: строка 3: q1: неизвестный код или подпись 'museum'." in result.output
     # The web form's own message, in Russian as a Russian respondent would read it.
     assert (
-        f"{source}: строка 4: q7: Каждое место можно присвоить только одному пункту: "
+        f"{source}: строка 4: q7: Каждое место может занять только один пункт: "
         "место 1 указано несколько раз." in result.output
     )
     assert "Отклонены 2 строки из 3; ничего не загружено." in result.output

@@ -20,12 +20,12 @@ def filter_error(html: str) -> str:
     [
         (
             "q2=maybe",
-            "В вопросе 2 («Являетесь ли вы членом библиотечной ассоциации?») нет варианта "
+            "В вопросе 2 («Состоите ли вы в библиотечной ассоциации?») нет варианта "
             "ответа «maybe».",
             "Question 2 (“Are you a member of a library association?”) has no option “maybe”.",
         ),
         ("compare=q9", "Сравнивать результаты по вопросу 9 («", "compared by question 9 (“"),
-        ("q9=x", "Отбирать респондентов по вопросу 9 («", "filtered by question 9 (“"),
+        ("q9=x", "Фильтровать по вопросу 9 («", "filtered by question 9 (“"),
     ],
 )
 def test_a_bad_filter_names_the_question_by_number_and_text(viewer, query, russian, english):  # noqa: F811
