@@ -290,15 +290,18 @@ def screenshot():
         """A PNG of the page (its top `max_height` pixels when given, or one `element`);
         with SURVEY_UPDATE_SCREENSHOTS=1 also copied to docs/screenshots/."""
         path = SCREENSHOTS / f"{name}.png"
-        clip = None
-        if max_height is not None:
-            width = page.viewport_size["width"]
-            height = page.evaluate("document.documentElement.scrollHeight")
-            clip = {"x": 0, "y": 0, "width": width, "height": min(height, max_height)}
         if element is not None:
             page.locator(element).screenshot(path=str(path))
+        elif max_height is not None:
+            # A window that tall, so that what sticks to its bottom (a save bar) is pictured
+            # there, not halfway down as a full-page picture would put it.
+            viewport = page.viewport_size
+            height = page.evaluate("document.documentElement.scrollHeight")
+            page.set_viewport_size({"width": viewport["width"], "height": min(height, max_height)})
+            page.screenshot(path=str(path))
+            page.set_viewport_size(viewport)
         else:
-            page.screenshot(path=str(path), full_page=full_page, clip=clip)
+            page.screenshot(path=str(path), full_page=full_page)
         if os.environ.get("SURVEY_UPDATE_SCREENSHOTS") == "1":
             DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, DOCS_SCREENSHOTS / path.name)
