@@ -162,11 +162,20 @@ class Translation(db.Model):
         return f"<Translation answer={self.answer_id} {self.language}>"
 
 
+#: Working-group roles, least allowed first: a viewer reads results; an analyst may also
+#: translate and code open answers; an admin may also see contact details.
+ROLES = ("viewer", "analyst", "admin")
+#: Roles that may change translations and codings.
+ANNOTATING_ROLES = frozenset({"analyst", "admin"})
+
+
 class User(UserMixin, db.Model):
-    """A working-group member who may see results (viewer) or also contact data (admin)."""
+    """A working-group member: see `ROLES`."""
 
     __tablename__ = "users"
-    __table_args__ = (CheckConstraint("role IN ('viewer', 'admin')", name="ck_users_role"),)
+    __table_args__ = (
+        CheckConstraint("role IN ('viewer', 'analyst', 'admin')", name="ck_users_role"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True, nullable=False)
@@ -181,6 +190,11 @@ class User(UserMixin, db.Model):
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
+
+    @property
+    def may_annotate(self) -> bool:
+        """May change translations and the coding of open answers (viewers may not)."""
+        return self.role in ANNOTATING_ROLES
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)

@@ -68,3 +68,14 @@ def admin_required(view):
         return view(*args, **kwargs)
 
     return wrapped
+
+
+def require_annotator() -> None:
+    """Changing translations or codings needs the analyst or admin role: 403 otherwise.
+
+    Call it at the top of the branch that changes data, after `login_required` ran.
+    """
+    if not current_user.is_authenticated:
+        abort(401)
+    if not current_user.may_annotate:
+        abort(403)

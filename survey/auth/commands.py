@@ -12,7 +12,7 @@ from flask_babel import _, ngettext
 from sqlalchemy import func, select
 
 from survey.extensions import db
-from survey.models import ApiToken, User, hash_token, utcnow
+from survey.models import ROLES, ApiToken, User, hash_token, utcnow
 
 MIN_PASSWORD_LENGTH = 10
 TOKEN_PREFIX = "sv_"  # noqa: S105 - a marker, not a secret
@@ -37,7 +37,14 @@ def _find_user(email: str) -> User:
 @click.command("create-user")
 @with_appcontext
 @click.argument("email")
-@click.option("--role", type=click.Choice(["viewer", "admin"]), default="viewer", show_default=True)
+@click.option(
+    "--role",
+    type=click.Choice(ROLES),
+    default="viewer",
+    show_default=True,
+    help="viewer: reads results; analyst: also translates and codes open answers; "
+    "admin: also sees contact details.",
+)
 def create_user(email: str, role: str) -> None:
     """Create a working-group account; the password is asked twice (or read from stdin)."""
     email = email.strip().lower()
@@ -59,6 +66,21 @@ def create_user(email: str, role: str) -> None:
     db.session.add(user)
     db.session.commit()
     click.echo(_("Created %(role)s %(email)s.", role=role, email=email))
+
+
+@click.command("set-role")
+@with_appcontext
+@click.argument("email")
+@click.argument("role", type=click.Choice(ROLES))
+def set_role(email: str, role: str) -> None:
+    """Give an account another role: viewer, analyst or admin."""
+    user = _find_user(email)
+    if user.role == role:
+        click.echo(_("%(email)s already has the role %(role)s.", email=user.email, role=role))
+        return
+    user.role = role
+    db.session.commit()
+    click.echo(_("%(email)s now has the role %(role)s.", email=user.email, role=role))
 
 
 @click.command("create-token")
@@ -120,5 +142,5 @@ def list_tokens(email: str) -> None:
 
 
 def register(app: Flask) -> None:
-    for command in (create_user, create_token, revoke_token, list_tokens):
+    for command in (create_user, set_role, create_token, revoke_token, list_tokens):
         app.cli.add_command(command)

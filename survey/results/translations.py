@@ -19,6 +19,7 @@ from flask_login import current_user, login_required
 
 from survey import coding
 from survey import translations as ops
+from survey.auth.access import require_annotator
 from survey.database import begin_write
 from survey.extensions import db
 from survey.i18n import current_language, language_name, languages
@@ -148,6 +149,7 @@ def write_on_post(view):
 @login_required
 def translations():
     if request.method == "POST":
+        require_annotator()
         return save()
     state = _state()
     listing = ops.pending_answers(
@@ -269,6 +271,7 @@ def categories():
         page = 1
     if request.method == "GET":
         return _render_categories(question, page)
+    require_annotator()
     if question is None:
         abort(400)
     action = request.form.get("action")
