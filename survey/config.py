@@ -26,6 +26,11 @@ class DefaultConfig:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
+    # Working-group sessions (not the respondents' resume cookie): refused after this long
+    # without a request, and this long after signing in however active (seconds, or a
+    # timedelta in instance/config.py). See survey/auth/sessions.py and the README.
+    STAFF_SESSION_IDLE_TIMEOUT = 2 * 60 * 60
+    STAFF_SESSION_LIFETIME = 8 * 60 * 60
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     # Set to True behind HTTPS: redirects to https and marks cookies Secure.

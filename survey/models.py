@@ -19,7 +19,9 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
     false,
+    inspect,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -182,6 +184,14 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255), nullable=False)
     role: Mapped[str] = mapped_column(String(16), nullable=False, default="viewer")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    #: Carried by every signed-in session of this account, which ends when it no longer
+    #: matches: signing out, a new password, another role or disabling increments it
+    #: (`end_sessions_on_account_change`, `survey.auth.sessions`).
+    session_generation: Mapped[int] = mapped_column(
+        Integer, nullable=False, default=0, server_default=text("0")
+    )
+    #: A disabled account cannot sign in, and its sessions and API tokens are refused.
+    disabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     tokens: Mapped[list[ApiToken]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
@@ -190,6 +200,11 @@ class User(UserMixin, db.Model):
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
+
+    @property
+    def is_active(self) -> bool:
+        """Flask-Login refuses to sign in an inactive account."""
+        return self.disabled_at is None
 
     @property
     def may_annotate(self) -> bool:
@@ -204,6 +219,22 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"
+
+
+#: Changing any of these ends the account's sessions.
+_SESSION_ENDING_CHANGES = ("password_hash", "role", "disabled_at")
+
+
+@event.listens_for(User, "before_update")
+def end_sessions_on_account_change(_mapper, _connection, user: User) -> None:
+    """A new password, another role, disabling: every session signed in before ends.
+
+    Here rather than in each command or page that changes an account, so that none can
+    forget it.
+    """
+    state = inspect(user)
+    if any(state.attrs[name].history.has_changes() for name in _SESSION_ENDING_CHANGES):
+        user.session_generation = (user.session_generation or 0) + 1
 
 
 class ApiToken(db.Model):

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort, redirect, request, url_for
+from flask import abort, flash, g, redirect, request, url_for
+from flask_babel import _
 from flask_login import current_user
 from sqlalchemy import select
 
+from survey.auth import sessions
 from survey.extensions import db, login_manager
 from survey.i18n import lazy_gettext as _l
 from survey.models import ApiToken, User, hash_token
@@ -19,7 +21,12 @@ login_manager.session_protection = "strong"
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    """The account of a signed-in session, unless the session has ended (see `sessions`)."""
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    if user is None or not sessions.is_current(user):
+        sessions.forget()
+        return None
+    return user
 
 
 @login_manager.request_loader
@@ -32,7 +39,9 @@ def load_user_from_bearer_token(req) -> User | None:
             ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None)
         )
     )
-    return api_token.user if api_token else None
+    if api_token is None or not api_token.user.is_active:
+        return None
+    return api_token.user
 
 
 def bearer_token(req) -> str | None:
@@ -53,6 +62,8 @@ def unauthorized():
             401,
             {"WWW-Authenticate": 'Bearer realm="survey"'},
         )
+    if g.get("staff_session_ended"):
+        flash(_("Your session has ended. Please sign in again."))
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
 

@@ -1,10 +1,11 @@
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import _
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from sqlalchemy import func, select
 
-from survey.auth import bp
+from survey.auth import bp, sessions
 from survey.auth.forms import LoginForm
+from survey.database import begin_write
 from survey.extensions import db, limiter
 from survey.i18n import is_safe_local_path
 from survey.models import User
@@ -26,8 +27,8 @@ def login():
     if form.validate_on_submit():
         email = form.email.data.strip().lower()
         user = db.session.scalar(select(User).where(func.lower(User.email) == email))
-        if user is not None and user.check_password(form.password.data):
-            login_user(user)
+        if user is not None and user.check_password(form.password.data) and login_user(user):
+            sessions.begin(user)
             target = request.args.get("next")
             return redirect(target if is_safe_local_path(target) else url_for("results.dashboard"))
         flash(_("The e-mail or password is not correct."))
@@ -36,6 +37,14 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    """Sign out: this session and every other session of the account end (a copy of the
+    cookie is worth nothing afterwards)."""
+    if current_user.is_authenticated and "_user_id" in session:
+        user_id = current_user.id
+        begin_write()
+        sessions.end_everywhere(user_id)
+        db.session.commit()
     logout_user()
+    sessions.forget()
     flash(_("You have signed out."))
     return redirect(url_for("auth.login"))
