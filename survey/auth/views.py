@@ -3,7 +3,7 @@ from flask_babel import _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import func, select
 
-from survey.auth import bp, sessions
+from survey.auth import bp, passwords, sessions
 from survey.auth.forms import LoginForm
 from survey.database import begin_write
 from survey.extensions import db, limiter
@@ -27,7 +27,7 @@ def login():
     if form.validate_on_submit():
         email = form.email.data.strip().lower()
         user = db.session.scalar(select(User).where(func.lower(User.email) == email))
-        if user is not None and user.check_password(form.password.data) and login_user(user):
+        if passwords.verify(user, form.password.data) and login_user(user):
             sessions.begin(user)
             target = request.args.get("next")
             return redirect(target if is_safe_local_path(target) else url_for("results.dashboard"))
