@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from survey import database, i18n, security
 from survey.config import DefaultConfig
@@ -31,6 +32,7 @@ def create_app(
     _ensure_secret_key(app)
     _ensure_database_uri(app)
 
+    _trust_proxies(app)
     register_extensions(app)
     register_blueprints(app)
     register_commands(app)
@@ -48,6 +50,17 @@ def _ensure_secret_key(app: Flask) -> None:
         key_file.touch(mode=0o600)
         key_file.write_text(secrets.token_hex(32))
     app.config["SECRET_KEY"] = key_file.read_text().strip()
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind reverse proxies, read the client's address (and scheme, host) from the headers
+    the configured number of proxies set: rate limits then count clients, not the proxy."""
+    counts = {
+        name: int(app.config.get(f"PROXY_FIX_{name.upper()}") or 0)
+        for name in ("x_for", "x_proto", "x_host")
+    }
+    if any(counts.values()):
+        app.wsgi_app = ProxyFix(app.wsgi_app, **counts)  # type: ignore[method-assign]
 
 
 def _ensure_database_uri(app: Flask) -> None:

@@ -42,7 +42,19 @@ class DefaultConfig:
 
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
+    # Sign-in attempts per address (then 429); see survey/auth/throttle.py.
     LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
+    # Failed sign-ins of one e-mail, from anywhere, before each further attempt on it waits
+    # (0.5 s, doubling, at most LOGIN_MAX_DELAY seconds): a slowdown, never a lockout.
+    LOGIN_ACCOUNT_FAILURES = "5 per 15 minutes"
+    LOGIN_MAX_DELAY = 3.0
+
+    # How many reverse proxies in front of the app set X-Forwarded-For / -Proto / -Host
+    # (Werkzeug's ProxyFix). 0 (the default) trusts none of these headers: set them only
+    # behind a proxy that overwrites them, or any client can choose its address.
+    PROXY_FIX_X_FOR = 0
+    PROXY_FIX_X_PROTO = 0
+    PROXY_FIX_X_HOST = 0
 
     # Migrate an embedded SQLite database on start so a fresh clone runs without a manual step.
     AUTO_MIGRATE_SQLITE = True

@@ -3,7 +3,7 @@ from flask_babel import _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import func, select
 
-from survey.auth import bp, passwords, sessions
+from survey.auth import bp, passwords, sessions, throttle
 from survey.auth.forms import LoginForm
 from survey.database import begin_write
 from survey.extensions import db, limiter
@@ -15,22 +15,20 @@ def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
-def _submitted_email() -> str:
-    return request.form.get("email", "").strip().lower() or request.remote_addr or "-"
-
-
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
-@limiter.limit(_login_limit, methods=["POST"], key_func=_submitted_email)
+@limiter.limit(_login_limit, methods=["POST"])  # per address; per account: `throttle`
 def login():
     form = LoginForm()
     if form.validate_on_submit():
         email = form.email.data.strip().lower()
+        throttle.slow_down(email)  # before the database: no connection is held meanwhile
         user = db.session.scalar(select(User).where(func.lower(User.email) == email))
         if passwords.verify(user, form.password.data) and login_user(user):
+            throttle.succeeded(email)
             sessions.begin(user)
             target = request.args.get("next")
             return redirect(target if is_safe_local_path(target) else url_for("results.dashboard"))
+        throttle.failed(email)
         flash(_("The e-mail or password is not correct."))
     return render_template("auth/login.html", form=form)
 
