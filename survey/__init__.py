@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import secrets
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -45,11 +48,34 @@ def _ensure_secret_key(app: Flask) -> None:
     """Use the configured key, else one generated once into instance/ (never into the repo)."""
     if app.config.get("SECRET_KEY"):
         return
-    key_file = Path(app.instance_path) / "secret_key"
-    if not key_file.exists():
-        key_file.touch(mode=0o600)
-        key_file.write_text(secrets.token_hex(32))
-    app.config["SECRET_KEY"] = key_file.read_text().strip()
+    app.config["SECRET_KEY"] = read_or_create_key(Path(app.instance_path) / "secret_key")
+
+
+def read_or_create_key(path: Path) -> str:
+    """The key in `path`, created first if missing, safely when processes start together.
+
+    Gunicorn's workers start at the same moment, and each used to create the file when it
+    did not exist yet: two of them could write different keys (sessions signed by one worker
+    refused by the other) or read the file while it was still empty (an empty key). The key
+    is written whole into a private temporary file, which is then linked to `path`: linking
+    never replaces an existing file, so the first process wins and the others read its key,
+    complete from the moment the name exists.
+    """
+    if not path.exists():
+        descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".secret_key.")
+        try:
+            with os.fdopen(descriptor, "w") as handle:  # mkstemp: mode 0600
+                handle.write(secrets.token_hex(32))
+                handle.flush()
+                os.fsync(handle.fileno())
+            with contextlib.suppress(FileExistsError):  # another process was first
+                os.link(temporary, path)
+        finally:
+            os.unlink(temporary)
+    key = path.read_text().strip()
+    if not key:
+        raise RuntimeError(f"{path} is empty: delete it (a new key is made) or set SECRET_KEY")
+    return key
 
 
 def _trust_proxies(app: Flask) -> None:
