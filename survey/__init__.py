@@ -133,9 +133,11 @@ def register_commands(app: Flask) -> None:
     from survey import demo
     from survey.auth import commands as auth_commands
     from survey.exports import commands as export_commands
+    from survey.respondent import commands as respondent_commands
     from survey.results import commands as result_commands
 
     auth_commands.register(app)
     export_commands.register(app)
+    respondent_commands.register(app)
     result_commands.register(app)
     demo.register(app)

@@ -49,6 +49,10 @@ class DefaultConfig:
     LOGIN_ACCOUNT_FAILURES = "5 per 15 minutes"
     LOGIN_MAX_DELAY = 3.0
 
+    # New drafts ("Start") per address, then 429; a replayed or double-clicked Start reuses
+    # its draft and is not counted. Generous: a library's staff may share one address.
+    START_RATE_LIMIT = "30 per minute;300 per hour"
+
     # How many reverse proxies in front of the app set X-Forwarded-For / -Proto / -Host
     # (Werkzeug's ProxyFix). 0 (the default) trusts none of these headers: set them only
     # behind a proxy that overwrites them, or any client can choose its address.
