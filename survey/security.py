@@ -76,8 +76,10 @@ def register_error_pages(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
+        # The exception's own headers (405: Allow; 401: WWW-Authenticate), not its body's type.
+        headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
         if wants_json():
-            return {"error": error.name, "message": error.description}, error.code
+            return {"error": error.name, "message": error.description}, error.code, headers
         titles = {
             400: _("The request could not be understood"),
             401: _("Please sign in"),
@@ -93,4 +95,4 @@ def register_error_pages(app: Flask) -> None:
         }
         title = titles.get(error.code or 500, _("Something went wrong"))
         message = messages.get(error.code or 500, "")
-        return render_template("error.html", title=title, message=message), error.code
+        return render_template("error.html", title=title, message=message), error.code, headers
