@@ -40,6 +40,7 @@ def create_app(
     register_blueprints(app)
     register_commands(app)
     security.register_error_pages(app)
+    security.register_no_store(app)
     database.migrate_embedded_sqlite(app)
     return app
 

@@ -32,6 +32,24 @@ def register_headers(app: Flask) -> None:
     )
 
 
+#: Blueprints whose pages show results, personal data or account state to the working group.
+STAFF_BLUEPRINTS = frozenset({"auth", "results", "export", "api"})
+
+
+def register_no_store(app: Flask) -> None:
+    """Working-group pages are never stored by the browser or any cache on the way.
+
+    Results, open answers and, for admins, contact details would otherwise stay in the disk
+    cache of a shared computer and come back with the Back button after signing out.
+    """
+
+    @app.after_request
+    def no_store(response):
+        if request.blueprint in STAFF_BLUEPRINTS and "Cache-Control" not in response.headers:
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+
 def confine_rate_limiter(app: Flask, blueprint: str) -> None:
     """Run Flask-Limiter's request hooks only on the blueprint whose views it limits.
 
