@@ -53,6 +53,11 @@ class DefaultConfig:
     # its draft and is not counted. Generous: a library's staff may share one address.
     START_RATE_LIMIT = "30 per minute;300 per hour"
 
+    # The address respondents reach the survey at, e.g. "https://survey.example.org": resume
+    # links are built from it, never from the request's Host header. Flask's TRUSTED_HOSTS
+    # (a list of host names; others get 400) is the alternative.
+    PUBLIC_URL: str | None = None
+
     # How many reverse proxies in front of the app set X-Forwarded-For / -Proto / -Host
     # (Werkzeug's ProxyFix). 0 (the default) trusts none of these headers: set them only
     # behind a proxy that overwrites them, or any client can choose its address.

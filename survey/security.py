@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask, current_app, render_template, request, url_for
 from flask_babel import _
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from survey.extensions import limiter, talisman
 
@@ -50,6 +50,32 @@ def register_no_store(app: Flask) -> None:
         return response
 
 
+_LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "[::1]"})
+
+
+def public_url(endpoint: str, **values) -> str:
+    """An absolute link to give a respondent to keep (their resume link).
+
+    Never built from the request's Host header, which the client chooses: `Host:
+    evil.example` once turned resume links into http://evil.example/en/resume/…. The
+    configured `PUBLIC_URL` is used; else the Host when Flask checked it against
+    `TRUSTED_HOSTS`, or when it is this machine (development); else only the path.
+    """
+    path = url_for(endpoint, **values)
+    base = current_app.config.get("PUBLIC_URL")
+    if base:
+        return base.rstrip("/") + path
+    host = request.host  # with TRUSTED_HOSTS set, Flask refuses (400) any other host
+    if current_app.config.get("TRUSTED_HOSTS") or host.rsplit(":", 1)[0] in _LOOPBACK_HOSTS:
+        return request.host_url.rstrip("/") + path
+    if not current_app.extensions.get("survey_public_url_warned"):
+        current_app.extensions["survey_public_url_warned"] = True
+        current_app.logger.warning(
+            "PUBLIC_URL is not set: resume links show only their path (set FLASK_PUBLIC_URL)"
+        )
+    return path
+
+
 def confine_rate_limiter(app: Flask, blueprint: str) -> None:
     """Run Flask-Limiter's request hooks only on the blueprint whose views it limits.
 
@@ -91,6 +117,11 @@ def register_error_pages(app: Flask) -> None:
             "Please go back, reload the page and try again."
         )
         return render_template("error.html", title=_("Please try again"), message=message), 400
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(error: SecurityError):
+        """A Host outside TRUSTED_HOSTS: no URL can be built for it, so no page either."""
+        return "Bad Request: unknown host.\n", 400, {"Content-Type": "text/plain; charset=utf-8"}
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

@@ -49,6 +49,7 @@ from survey.responses import (
     stored_answers,
     submit_response,
 )
+from survey.security import public_url
 
 SESSION_KEY = "response_token"
 #: The resume token this browser's next draft will have (see `_prepare_start`).
@@ -306,6 +307,6 @@ def _render_page(number: int, values, errors: dict[str, str], known: Known, stat
         step=step,
         steps=steps,
         country_options=partial(country_options, str(g.lang)),
-        resume_url=url_for("respondent.resume", token=token, _external=True) if token else None,
+        resume_url=public_url("respondent.resume", token=token) if token else None,
     )
     return html, status
