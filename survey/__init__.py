@@ -16,6 +16,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from survey import database, i18n, security
 from survey.config import DefaultConfig
 from survey.extensions import babel, csrf, db, limiter, login_manager, migrate
+from survey.form_input import SurveyRequest
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 
@@ -25,6 +26,7 @@ def create_app(
 ) -> Flask:
     """Build the app: defaults, then instance/config.py, then FLASK_* variables, then tests."""
     app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
+    app.request_class = SurveyRequest
     app.config.from_object(DefaultConfig)
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
