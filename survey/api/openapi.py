@@ -6,6 +6,7 @@ from functools import cache
 from typing import Any
 
 from survey.aggregation import FILTER_TYPES, comparable_questions
+from survey.i18n import country_codes
 from survey.questionnaire import NOT_APPLICABLE, QUESTIONS, RankingQuestion
 
 FILTER_DESCRIPTION = (
@@ -35,7 +36,7 @@ def _filter_parameters() -> list[dict[str, Any]]:
         if q.type == "country":
             item: dict[str, Any] = {
                 "type": "string",
-                "pattern": f"^([A-Z]{{2}}|{NOT_APPLICABLE})$",
+                "enum": [*sorted(country_codes()), NOT_APPLICABLE],
                 "description": "ISO 3166-1 alpha-2 code, or `na` (prefer not to say).",
             }
             kind = "a country"
