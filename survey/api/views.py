@@ -7,6 +7,8 @@ requests get 401 JSON from the login manager's unauthorized handler.
 
 from __future__ import annotations
 
+from functools import cache
+
 from flask import current_app, jsonify, request
 from flask_babel import gettext as _
 from flask_login import login_required
@@ -31,6 +33,7 @@ def _no_store(response):
 def results():
     """Totals and every question, filtered (?lang=ru&q2=yes) and optionally compared."""
     try:
+        _refuse_empty_parameters("/api/results")
         filters = Filters.from_args(request.args)
         locale = _single(request.args, "locale") or current_app.config["BABEL_DEFAULT_LOCALE"]
         compare = _single(request.args, "compare")
@@ -53,6 +56,24 @@ def version():
 @bp.get("/openapi.json")
 def openapi():
     return jsonify(openapi_document())
+
+
+def _refuse_empty_parameters(path: str) -> None:
+    """A documented parameter given without a value is an error here, not "no filter".
+
+    The dashboard's filter form sends empty values for the filters left open, and
+    `Filters` ignores them; but a script that sends `q14=` (an unset variable, say) would
+    silently get the results of everybody instead of a segment.
+    """
+    for key in _documented_parameters(path):
+        if "" in request.args.getlist(key):
+            raise FilterError(_("Give a value for %(code)s, or leave it out.", code=key))
+
+
+@cache
+def _documented_parameters(path: str) -> frozenset[str]:
+    operation = openapi_document()["paths"][path]["get"]
+    return frozenset(parameter["name"] for parameter in operation.get("parameters", []))
 
 
 def _single(args, key: str) -> str | None:
