@@ -121,7 +121,8 @@ def register_error_pages(app: Flask) -> None:
     @app.errorhandler(SecurityError)
     def untrusted_host(error: SecurityError):
         """A Host outside TRUSTED_HOSTS: no URL can be built for it, so no page either."""
-        return "Bad Request: unknown host.\n", 400, {"Content-Type": "text/plain; charset=utf-8"}
+        message = _("This address is not served here.")
+        return f"{message}\n", 400, {"Content-Type": "text/plain; charset=utf-8"}
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

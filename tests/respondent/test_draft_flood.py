@@ -160,3 +160,13 @@ def test_the_second_of_two_simultaneous_starts_gets_the_first_ones_draft(app):
 
     assert second.id == first.id
     assert count(app) == 1
+
+
+def test_a_russian_operator_is_answered_in_russian(app, runner, drafts_of_various_ages):
+    purged = runner.invoke(
+        args=["purge-drafts", "--older-than", "30d"], env={"LANG": "ru_RU.UTF-8"}
+    )
+    assert purged.exit_code == 0, purged.output
+    assert purged.output.startswith("Удалён 1 черновик, не сохранявшийся с ")
+    wrong = runner.invoke(args=["purge-drafts", "--older-than", "месяц"], env={"LANG": "ru_RU"})
+    assert "Укажите срок, например 30d (дней)" in wrong.output
