@@ -4,7 +4,7 @@
     python -m bench.bench_counting --n 20000 --backends sqlite --pending 1 20
 
 Submitting only marks a response submitted; the next read of the results counts every
-response submitted since (`survey.result_counts.count_new_submissions`). For each backend
+response submitted since (`survey.aggregation.counters.count_new_submissions`). For each backend
 this seeds a fresh database with `flask seed-demo N` (everything counted), then, for each
 number P of `--pending`, marks the P newest responses not counted yet and times counting them,
 in a transaction that is rolled back, `--repeat` times (the P responses are picked at random
@@ -27,7 +27,8 @@ if __package__ in (None, ""):  # run as a file: make `bench` importable
 from sqlalchemy import func, select, update  # noqa: E402
 
 from bench.common import fresh_postgres_database, fresh_sqlite_uri, print_table, seed  # noqa: E402
-from survey import create_app, result_counts  # noqa: E402
+from survey import create_app  # noqa: E402
+from survey.aggregation import counters  # noqa: E402
 from survey.extensions import db  # noqa: E402
 from survey.models import SUBMITTED, Response  # noqa: E402
 
@@ -52,7 +53,7 @@ def time_counting(uri: str, pending: int, repeat: int) -> list[float]:
                 update(RESPONSES).where(RESPONSES.c.id.in_(chosen)).values(counted=False)
             )
             started = time.perf_counter()
-            counted = result_counts.count_new_submissions(connection)
+            counted = counters.count_new_submissions(connection)
             seconds.append(time.perf_counter() - started)
             db.session.rollback()
             if counted != pending:

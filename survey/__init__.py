@@ -13,7 +13,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from survey import database, i18n, security
+from survey import database, i18n, questionnaire, security
 from survey.config import DefaultConfig
 from survey.extensions import babel, csrf, db, limiter, login_manager, migrate
 from survey.form_input import SurveyRequest
@@ -36,6 +36,7 @@ def create_app(
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     _ensure_secret_key(app)
     _ensure_database_uri(app)
+    questionnaire.register(app)
 
     _trust_proxies(app)
     register_extensions(app)

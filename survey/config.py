@@ -68,6 +68,9 @@ class DefaultConfig:
     # Migrate an embedded SQLite database on start so a fresh clone runs without a manual step.
     AUTO_MIGRATE_SQLITE = True
 
+    # The questionnaire this app runs: a Questionnaire, or "package.module:ATTRIBUTE".
+    QUESTIONNAIRE = "survey.questionnaire.library_advocacy:QUESTIONNAIRE"
+
     # Serve results from the live counters (table result_counts) when they can; False counts
     # every request from the answers (the counters are kept up to date either way).
     RESULT_COUNTS = True

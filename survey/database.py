@@ -150,6 +150,7 @@ class WriterLock:
             if self._pid != os.getpid():  # a gunicorn worker forked after the file was opened
                 self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600)
                 self._pid = os.getpid()
+            assert self._fd is not None
             while True:
                 try:
                     fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -166,6 +167,7 @@ class WriterLock:
 
     def release(self) -> None:
         try:
+            assert self._fd is not None
             fcntl.flock(self._fd, fcntl.LOCK_UN)
         finally:
             self._threads.release()

@@ -1,144 +1,50 @@
-"""The merged dataset: one wide row per submitted response, derived from the questionnaire.
+"""The merged dataset: one wide row per submitted response, its long form and its codebook.
 
-The column model is defined once, here, from `survey.questionnaire.QUESTIONS`; the CSV,
-XLSX, SPSS and codebook exports and the CSV importer all read it. Nothing in this module
-knows about requests: the views and the CLI pass filters and options in.
-
-Column kinds (the `type` column of the codebook):
-
-- ``id``, ``language``, ``timestamp``: the response's public id, language and times;
-- ``single``, ``yesno``, ``country``: one column holding the chosen code;
-- ``other_text``: the "other (please specify)" text of a choice question;
-- ``text``: a free-text answer; ``translation``: its English translation (``*_en``);
-- ``flag``: one option of a multiple-choice question: 1 chosen, 0 not, empty = declined;
-- ``rank``: one item of a ranking: the rank, ``na`` not ranked, empty = declined;
-- ``contact``: a contact detail (personal data, only on an admin's explicit request).
+The columns are the question types' own (`Questionnaire.export_columns`, see
+`survey.questionnaire.columns`); the CSV, XLSX, SPSS and codebook exports and the CSV
+importer all read them. Nothing in this module knows about requests: the views and the CLI
+pass filters and options in.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache
 from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
-from flask_babel import force_locale
 from sqlalchemy import bindparam, func, select
 
-from survey.aggregation import Filters
 from survey.extensions import db
-from survey.i18n import countries
-from survey.i18n import lazy_gettext as _l
-from survey.models import SUBMITTED, Answer, Response, Translation
-from survey.questionnaire import (
-    NOT_APPLICABLE,
-    QUESTIONS,
-    QUESTIONS_BY_CODE,
-    ChoiceQuestion,
-    ContactQuestion,
-    CountryQuestion,
-    MultipleChoiceQuestion,
-    RankingQuestion,
-    TextQuestion,
+from survey.models import RESPONSES, SUBMITTED, Answer, Response, Translation
+from survey.questionnaire import current_questionnaire
+from survey.questionnaire.columns import (
+    RANK,
+    SET,
+    TEXT,
+    TRANSLATION_LANGUAGE,
+    Column,
+    encoding_plan,
 )
+from survey.selection import Filters, matching
 
 CHUNK_SIZE = 2000
 TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
-TRANSLATION_LANGUAGE = "en"
-TRANSLATION_SUFFIX = "_en"
-#: Questions whose answers are personal data, exported only when an admin asks.
-CONTACT_QUESTIONS = frozenset(q.code for q in QUESTIONS if isinstance(q, ContactQuestion))
-#: Column kinds whose cells are free text written by people (neutralised in CSV/XLSX).
-TEXT_KINDS = frozenset({"other_text", "text", "translation", "contact"})
-#: Column kinds holding option codes (or their labels).
-CODE_KINDS = frozenset({"single", "yesno", "country", "language"})
-
-PREFER_NOT_TO_SAY = _l("Prefer not to say")
-NOT_APPLICABLE_LABEL = _l("Not applicable")
-CHOSEN = _l("Chosen")
-NOT_CHOSEN = _l("Not chosen")
-META_DESCRIPTIONS = {
-    "response_id": _l("Response identifier (kept across exports and imports)"),
-    "language": _l("Language the respondent answered in"),
-    "started_at": _l("When the respondent started (UTC)"),
-    "submitted_at": _l("When the respondent submitted (UTC)"),
-}
-LANGUAGE_LABELS = {"en": "English", "ru": "Русский"}
 
 
-@dataclass(frozen=True)
-class Column:
-    name: str
-    kind: str
-    #: Question code (None for the response's own fields).
-    question: str | None = None
-    #: Option, item or contact part this column is about.
-    option: str | None = None
-
-    @property
-    def is_text(self) -> bool:
-        return self.kind in TEXT_KINDS
-
-
-def _question_columns(q) -> list[Column]:
-    """The wide columns of one question, in the order the export writes them."""
-    if isinstance(q, ContactQuestion):
-        return [Column(q.field_name(part.code), "contact", q.code, part.code) for part in q.parts]
-    if isinstance(q, RankingQuestion):
-        return [Column(q.field_name(item.code), "rank", q.code, item.code) for item in q.items]
-    if isinstance(q, MultipleChoiceQuestion):
-        columns = [
-            Column(f"{q.code}_{option.code}", "flag", q.code, option.code)
-            for option in q.options
-            if not (option.code == "other" and q.other_field)
-        ]
-        if q.other_field:
-            columns += [
-                Column(f"{q.code}_other_chosen", "flag", q.code, "other"),
-                Column(q.other_field, "other_text", q.code, "other"),
-                Column(q.other_field + TRANSLATION_SUFFIX, "translation", q.code, "other"),
-            ]
-        return columns
-    if isinstance(q, ChoiceQuestion):
-        columns = [Column(q.code, q.type, q.code)]
-        if q.other_field:
-            columns += [
-                Column(q.other_field, "other_text", q.code, "other"),
-                Column(q.other_field + TRANSLATION_SUFFIX, "translation", q.code, "other"),
-            ]
-        return columns
-    if isinstance(q, CountryQuestion):
-        return [Column(q.code, "country", q.code)]
-    if isinstance(q, TextQuestion):
-        return [
-            Column(q.code, "text", q.code, ""),
-            Column(q.code + TRANSLATION_SUFFIX, "translation", q.code, ""),
-        ]
-    raise TypeError(f"no export columns defined for question type {q.type!r}")
-
-
-@cache
 def columns(include_contact: bool = False) -> tuple[Column, ...]:
     """Every column of the wide dataset, in order."""
-    result = [
-        Column("response_id", "id"),
-        Column("language", "language"),
-        Column("started_at", "timestamp"),
-        Column("submitted_at", "timestamp"),
-    ]
-    for q in QUESTIONS:
-        if q.code in CONTACT_QUESTIONS and not include_contact:
-            continue
-        result += _question_columns(q)
-    return tuple(result)
+    return current_questionnaire().export_columns(include_contact)
 
 
 def column_names(include_contact: bool = False) -> list[str]:
     return [column.name for column in columns(include_contact)]
+
+
+def personal_questions() -> list[str]:
+    """Codes of the questions whose answers are personal data (exported only when asked)."""
+    return [q.code for q in current_questionnaire().where("personal")]
 
 
 # --------------------------------------------------------------------------- formats
@@ -158,74 +64,6 @@ def parse_timestamp(text: str) -> datetime:
     return datetime.strptime(text, TIMESTAMP_FORMAT).replace(tzinfo=UTC)
 
 
-# --------------------------------------------------------------------------- labels
-
-
-def option_labels(column: Column, language: str) -> dict[str, str]:
-    """Codes of a code-holding column and their labels in `language` (needs an app context)."""
-    with force_locale(language):
-        if column.kind == "language":
-            return dict(LANGUAGE_LABELS)
-        if column.kind == "country":
-            return {NOT_APPLICABLE: str(PREFER_NOT_TO_SAY), **dict(countries(language))}
-        if column.kind == "rank":
-            return {NOT_APPLICABLE: str(NOT_APPLICABLE_LABEL)}
-        if column.kind == "flag":
-            return {"1": str(CHOSEN), "0": str(NOT_CHOSEN)}
-        q = QUESTIONS_BY_CODE.get(column.question or "")
-        if column.kind in ("single", "yesno") and isinstance(q, ChoiceQuestion):
-            return {option.code: str(option.label) for option in q.options}
-    return {}
-
-
-def subject_label(column: Column, language: str) -> str:
-    """What a column is about in `language`: the option, item or contact part, if any."""
-    q = QUESTIONS_BY_CODE.get(column.question or "")
-    if q is None or column.option in (None, ""):
-        return ""
-    choices = getattr(q, "options", None) or getattr(q, "items", None) or getattr(q, "parts", ())
-    with force_locale(language):
-        for option in choices:
-            if option.code == column.option:
-                return str(option.label)
-    return ""
-
-
-def question_text(column: Column, language: str) -> str:
-    with force_locale(language):
-        if column.question is None:
-            return str(META_DESCRIPTIONS[column.name])
-        return str(QUESTIONS_BY_CODE[column.question].text)
-
-
-# --------------------------------------------------------------------------- filters
-
-
-def filter_clauses(filters: Filters | None) -> list:
-    """WHERE clauses on `Response` for the results' filters (`survey.aggregation.Filters`).
-
-    Options of one question are alternatives, different questions must all hold, as the
-    results dashboard documents them.
-    """
-    if filters is None:
-        return []
-    result = []
-    if filters.language:
-        result.append(Response.language == filters.language)
-    for code, values in filters.answers:
-        chosen = [Answer.question == code, Answer.option.in_(values)]
-        if isinstance(QUESTIONS_BY_CODE.get(code), RankingQuestion):
-            # For a ranking, an item filter means "ranked it" (an N/A row does not count).
-            chosen.append(Answer.rank.is_not(None))
-        result.append(Response.id.in_(select(Answer.response_id).where(*chosen)))
-    return result
-
-
-def describe_filters(filters: Filters | None) -> str:
-    pairs = filters.to_args() if filters is not None else []
-    return " ".join(f"{key}={value}" for key, value in pairs) or "none"
-
-
 # --------------------------------------------------------------------------- reading
 
 #: (id, uuid, language, started_at, submitted_at): timestamps already formatted as text.
@@ -235,7 +73,7 @@ AnswerCells = tuple[int | None, int | None, str, str, int | None, str | None]
 _RESPONSE_ID = itemgetter(1)
 
 
-def _timestamp_text(column, dialect: str):
+def _timestamp_text(column: Any, dialect: str) -> Any:
     """The timestamp formatted in the database (`format_timestamp`'s format), much faster
     than formatting 200,000 datetimes in Python."""
     if dialect == "sqlite":
@@ -255,16 +93,16 @@ def iter_responses(
 
     Keyset pagination (`id > last`, `chunk_size` responses at a time) and one answer query
     per chunk keep memory flat however many responses there are; answers come ordered by
-    response and question. Contact answers are not even read unless asked for.
+    response and question. Personal answers are not even read unless asked for.
     """
     connection = db.session.connection()
     dialect = connection.dialect.name
-    clauses = filter_clauses(filters)
+    # The status is checked in Python: with `status = 'submitted'` in the WHERE clause SQLite
+    # walks the status index and sorts every chunk instead of following the primary key.
+    clauses = matching(filters or Filters(), RESPONSES, statuses=None)
     started = _timestamp_text(Response.started_at, dialect)
     submitted = _timestamp_text(Response.submitted_at, dialect)
     python_format = dialect not in ("sqlite", "postgresql")
-    # The status is checked in Python: with `status = 'submitted'` in the WHERE clause SQLite
-    # walks the status index and sorts every chunk instead of following the primary key.
     responses_query = (
         select(Response.id, Response.uuid, Response.language, started, submitted, Response.status)
         .where(Response.id > bindparam("last"), *clauses)
@@ -275,30 +113,20 @@ def iter_responses(
         Answer.id, Answer.response_id, Answer.question, Answer.option, Answer.rank, Answer.text
     ).order_by(Answer.response_id, Answer.question, Answer.option)
     if not include_contact:
-        answers_query = answers_query.where(Answer.question.not_in(sorted(CONTACT_QUESTIONS)))
-    if clauses:
-        # Filtered: the chunk's ids may be far apart, so name them.
-        answers_query = answers_query.where(
-            Answer.response_id.in_(bindparam("ids", expanding=True))
-        )
-    else:
-        # Unfiltered: the chunk is (nearly) a contiguous range of ids, cheaper than IN (...).
-        answers_query = answers_query.where(
-            Answer.response_id.between(bindparam("low"), bindparam("high"))
-        )
+        answers_query = answers_query.where(Answer.question.not_in(personal_questions()))
     translations_query = (
         select(Translation.answer_id, Translation.text)
         .join(Answer, Answer.id == Translation.answer_id)
         .where(Translation.language == TRANSLATION_LANGUAGE)
     )
     if clauses:
-        translations_query = translations_query.where(
-            Answer.response_id.in_(bindparam("ids", expanding=True))
-        )
+        # Filtered: the chunk's ids may be far apart, so name them.
+        in_chunk = Answer.response_id.in_(bindparam("ids", expanding=True))
     else:
-        translations_query = translations_query.where(
-            Answer.response_id.between(bindparam("low"), bindparam("high"))
-        )
+        # Unfiltered: the chunk is (nearly) a contiguous range of ids, cheaper than IN (...).
+        in_chunk = Answer.response_id.between(bindparam("low"), bindparam("high"))
+    answers_query = answers_query.where(in_chunk)
+    translations_query = translations_query.where(in_chunk)
     last = 0
     while True:
         fetched = connection.execute(responses_query, {"last": last}).all()
@@ -331,7 +159,8 @@ def iter_long_rows(
     filters: Filters | None = None, include_contact: bool = False, chunk_size: int = CHUNK_SIZE
 ) -> Iterator[tuple[str, str, str, int | None, str | None]]:
     """(response_id, question, option, rank, text) rows, responses in id order."""
-    order = {q.code: position for position, q in enumerate(QUESTIONS)}
+    questions = current_questionnaire().questions
+    order = {q.code: position for position, q in enumerate(questions)}
     for meta, answers, _translations in iter_responses(filters, include_contact, chunk_size):
         for _id, _response, question, option, rank, text in sorted(
             answers, key=lambda cells: (order.get(cells[2], len(order)), cells[3])
@@ -341,8 +170,6 @@ def iter_long_rows(
 
 # --------------------------------------------------------------------------- wide rows
 
-_SET, _RANK, _TEXT, _TRANSLATION = range(4)
-
 
 class RowEncoder:
     """Turns one response's stored answers into the cells of its wide row.
@@ -351,7 +178,8 @@ class RowEncoder:
     `labels`, code cells carry labels in that language instead, and `na` ranks the localised
     "Not applicable"; numbers stay numbers. `escape`, when given, is applied to every text
     cell and label (the CSV export's formula neutralisation), here rather than in a second
-    pass over every cell because this runs once per response.
+    pass over every cell because this runs once per response. Each column says how its cell
+    is filled (`Column.add_to`), once, before the first row.
     """
 
     def __init__(
@@ -361,39 +189,13 @@ class RowEncoder:
         escape: Callable[[str], str] | None = None,
     ):
         self.columns = columns(include_contact)
-        self.escape = escape
         self.width = len(self.columns)
-        self.not_applicable = NOT_APPLICABLE
-        if labels:
-            with force_locale(labels):
-                self.not_applicable = str(NOT_APPLICABLE_LABEL)
-        # Per question: cells to fill as soon as the question has any answer (0 / na).
-        self.defaults: dict[str, list[tuple[int, Any]]] = defaultdict(list)
-        # (question, option) -> [(index, action, value)]; question -> the same for any option.
-        self.actions: dict[tuple[str, str], list[tuple[int, int, Any]]] = defaultdict(list)
-        self.any_option: dict[str, list[tuple[int, int, Any]]] = defaultdict(list)
-        for index, column in enumerate(self.columns):
-            kind, code, option = column.kind, column.question, column.option
-            if kind in ("single", "yesno", "country"):
-                names = option_labels(column, labels) if labels else {}
-                for value in option_labels(column, "en"):
-                    name = names.get(value, value)
-                    self.actions[(code, value)].append(
-                        (index, _SET, escape(name) if escape else name)
-                    )
-                self.any_option[code].append((index, _SET, None))
-            elif kind == "flag":
-                self.defaults[code].append((index, 0))
-                self.actions[(code, option)].append((index, _SET, 1))
-            elif kind == "rank":
-                self.defaults[code].append((index, self.not_applicable))
-                self.actions[(code, option)].append((index, _RANK, None))
-            elif kind in ("other_text", "text", "contact"):
-                self.actions[(code, option)].append((index, _TEXT, None))
-            elif kind == "translation":
-                self.actions[(code, option)].append((index, _TRANSLATION, None))
-        self.actions = dict(self.actions)
-        self.defaults = dict(self.defaults)
+        plan = encoding_plan(self.columns, labels, escape)
+        self.escape = escape
+        self.not_applicable = plan.not_applicable
+        self.defaults = plan.defaults
+        self.actions = plan.actions
+        self.any_option = plan.any_option
 
     def encode(
         self,
@@ -420,13 +222,13 @@ class RowEncoder:
                     row[index] = escape(option) if escape else option
                 continue
             for index, action, value in todo:
-                if action == _SET:
+                if action == SET:
                     row[index] = value
-                elif action == _RANK:
+                elif action == RANK:
                     row[index] = rank if rank is not None else not_applicable
-                elif action == _TEXT:
+                elif action == TEXT:
                     row[index] = escape(text) if escape and text else text
-                elif translations:
+                elif translations and answer_id is not None:
                     translation = translations.get(answer_id)
                     row[index] = escape(translation) if escape and translation else translation
         return row
@@ -462,24 +264,14 @@ CODEBOOK_HEADER = (
 def codebook_rows(include_contact: bool = True) -> Iterator[tuple[str, ...]]:
     """One row per (column, code); columns without codes get one row with the code empty."""
     for column in columns(include_contact):
-        kind = column.kind
         base = (
             column.name,
             column.question or "",
-            kind,
-            question_text(column, "en"),
-            question_text(column, "ru"),
-            subject_label(column, "en"),
-            subject_label(column, "ru"),
+            column.kind,
+            column.question_text("en"),
+            column.question_text("ru"),
+            column.subject("en"),
+            column.subject("ru"),
         )
-        if kind in CODE_KINDS or kind in ("flag", "rank"):
-            english = option_labels(column, "en")
-            russian = option_labels(column, "ru")
-            if kind == "rank":
-                q = QUESTIONS_BY_CODE[column.question]
-                for rank in range(1, len(q.items) + 1):
-                    yield (*base, str(rank), str(rank), str(rank))
-            for code, label in english.items():
-                yield (*base, code, label, russian.get(code, label))
-        else:
-            yield (*base, "", "", "")
+        for code, english, russian in column.codebook_codes():
+            yield (*base, code, english, russian)

@@ -231,7 +231,8 @@ def lazy_gettext(string: str, **variables: Any) -> LazyString:
 def install_template_gettext(app: Flask) -> None:
     """Templates' _(), gettext and ngettext through `current_translations` (newstyle, as
     Flask-Babel installs them: %-formatting and autoescaping stay the same)."""
-    app.jinja_env.install_gettext_callables(
+    # Added to the environment by Jinja's i18n extension, which Flask-Babel loads.
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
         gettext=lambda s: current_translations().ugettext(s),
         ngettext=lambda s, p, n: current_translations().ungettext(s, p, n),
         pgettext=lambda c, s: current_translations().upgettext(c, s),

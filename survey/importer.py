@@ -2,7 +2,7 @@
 
 How answers collected elsewhere (another site, a paper form typed up) join the dataset.
 Each row is turned back into form-contract data and validated page by page with
-`survey.questionnaire.parse_page`, the same rules as the web form (q7 offers only what q6
+`Questionnaire.parse_page`, the same rules as the web form (q7 offers only what q6
 chose, ranks run 1..k without repeats, follow-ups only when their condition holds). Then:
 
 - the whole file is imported or nothing is (one transaction);
@@ -33,25 +33,15 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from survey import dataset
+from survey.aggregation.counters import count_new_submissions
 from survey.database import begin_write
-from survey.dataset import Column, format_timestamp, parse_timestamp
+from survey.dataset import format_timestamp, parse_timestamp
 from survey.exports.neutralise import restore
 from survey.extensions import db
-from survey.i18n import countries
 from survey.models import SUBMITTED, Answer, Response, Translation
-from survey.questionnaire import (
-    LONG_TEXT_LIMIT,
-    NOT_APPLICABLE,
-    PAGES,
-    QUESTIONS,
-    QUESTIONS_BY_CODE,
-    AnswerRow,
-    clean_text,
-    parse_page,
-)
-from survey.result_counts import count_new_submissions
+from survey.questionnaire import LONG_TEXT_LIMIT, AnswerRow, clean_text, current_questionnaire
+from survey.questionnaire.columns import TRANSLATION_LANGUAGE, CellError
 
-LABEL_LANGUAGES = ("en", "ru")
 LOOKUP_BATCH = 500
 
 
@@ -178,30 +168,13 @@ class RowDecoder:
             raise ImportFileError(_("line 1: the language column is missing."))
         self.header = header
         self.columns = [known[name] for name in header]
-        self.has_contact = any(column.kind == "contact" for column in self.columns)
+        self.questionnaire = current_questionnaire()
+        personal = {q.code for q in self.questionnaire.where("personal")}
+        self.has_contact = any(column.question in personal for column in self.columns)
         self.encoder = dataset.RowEncoder(include_contact=True)
-        self.reverse = {
-            column.name: self._reverse_labels(column)
-            for column in self.encoder.columns
-            if column.kind in ("single", "yesno", "country", "rank")
-        }
+        # Every accepted spelling of each column's codes: the code, its labels in any language.
+        self.reverse = {column.name: column.reverse_labels() for column in self.columns}
         self.languages = tuple(current_app.config["LANGUAGES"])
-
-    @staticmethod
-    def _reverse_labels(column: Column) -> dict[str, str]:
-        """Every accepted spelling of a code: the code, then its English and Russian labels."""
-        mapping: dict[str, str] = {}
-        for language in reversed(LABEL_LANGUAGES):
-            for code, label in dataset.option_labels(column, language).items():
-                mapping[label] = code
-        if column.kind == "country":
-            for language in reversed(LABEL_LANGUAGES):
-                mapping.update({name: code for code, name in countries(language)})
-        for code in dataset.option_labels(column, "en"):
-            mapping[code] = code
-        if column.kind == "country":
-            mapping.update({code: code for code, _name in countries("en")})
-        return mapping
 
     def decode(self, line: int, record: list[str]) -> ParsedRow:
         if len(record) != len(self.header):
@@ -278,43 +251,13 @@ class RowDecoder:
         codes: dict[str, str] = {}
         for column in self.columns:
             value = cells[column.name]
-            kind = column.kind
-            if kind in ("id", "language", "timestamp", "translation") or value == "":
+            if not column.is_answer or value == "":
                 codes[column.name] = value
-            elif kind in ("single", "yesno", "country"):
-                code = self.reverse[column.name].get(value)
-                if code is None:
-                    raise RowRejected(
-                        _(
-                            "%(column)s: unknown code or label %(value)s.",
-                            column=column.name,
-                            value=repr(value),
-                        )
-                    )
-                codes[column.name] = code
-            elif kind == "flag":
-                if value not in ("0", "1"):
-                    raise RowRejected(
-                        _(
-                            "%(column)s: %(value)s must be 1, 0 or empty.",
-                            column=column.name,
-                            value=repr(value),
-                        )
-                    )
-                codes[column.name] = value
-            elif kind == "rank":
-                code = self.reverse[column.name].get(value, value)
-                if code != NOT_APPLICABLE and not (code.isascii() and code.isdigit()):
-                    raise RowRejected(
-                        _(
-                            "%(column)s: %(value)s must be a rank, na or empty.",
-                            column=column.name,
-                            value=repr(value),
-                        )
-                    )
-                codes[column.name] = code if code == NOT_APPLICABLE else str(int(code))
-            else:
-                codes[column.name] = value
+                continue
+            try:
+                codes[column.name] = column.decode(value, self.reverse[column.name])
+            except CellError as error:
+                raise RowRejected(str(error)) from None
         return codes
 
     def _form(self, codes: Mapping[str, str]) -> MultiDict:
@@ -322,20 +265,15 @@ class RowDecoder:
         form: MultiDict = MultiDict()
         for column in self.columns:
             value = codes[column.name]
-            if value == "" or column.kind in ("id", "language", "timestamp", "translation"):
-                continue
-            if column.kind == "flag":
-                if value == "1":
-                    form.add(column.question, column.option)
-            else:
-                form.add(column.name, value)
+            if column.is_answer and value != "":
+                column.add_to_form(form, value)
         return form
 
     def _validate(self, form: MultiDict) -> list[AnswerRow]:
         known: dict[str, list[AnswerRow]] = {}
-        for page in PAGES:
+        for page in self.questionnaire.pages:
             # The web form's own messages, in the operator's language.
-            answers, errors = parse_page(page, form, known)
+            answers, errors = self.questionnaire.parse_page(page, form, known)
             if errors:
                 raise RowRejected(
                     "; ".join(f"{code}: {message}" for code, message in errors.items())
@@ -343,8 +281,8 @@ class RowDecoder:
             known.update(answers)
         return [
             row
-            for q in QUESTIONS
-            if self.has_contact or q.code not in dataset.CONTACT_QUESTIONS
+            for q in self.questionnaire.questions
+            if self.has_contact or not q.personal
             for row in known.get(q.code, [])
         ]
 
@@ -358,55 +296,11 @@ class RowDecoder:
         back = dict(zip(self.encoder.columns, cells, strict=True))
         for column in self.columns:
             given = codes[column.name]
-            if column.kind in ("id", "language", "timestamp", "translation") or given == "":
+            if not column.is_answer or given == "":
                 continue
-            result = back[column]
-            result = "" if result is None else str(result)
-            if column.kind == "flag" and given == "0" and result == "":
-                continue  # all options 0: the question was not answered
-            if column.kind in dataset.TEXT_KINDS:
-                if result:
-                    continue
-            elif result == given:
-                continue
-            raise RowRejected(self._dropped_reason(column, given, rows))
-
-    @staticmethod
-    def _dropped_reason(column: Column, given: str, rows: list[AnswerRow]) -> str:
-        q = QUESTIONS_BY_CODE[column.question]
-        if q.condition is not None:
-            return _(
-                "%(column)s is answered, but it is asked only when %(question)s = %(option)s.",
-                column=column.name,
-                question=q.condition.question,
-                option=q.condition.option,
-            )
-        if column.kind == "other_text":
-            return _(
-                "%(column)s has text, but %(question)s is not 'other'.",
-                column=column.name,
-                question=column.question,
-            )
-        if column.kind == "rank" and getattr(q, "source", None):
-            if given == NOT_APPLICABLE:
-                return _(
-                    "%(column)s is na, but %(question)s was not asked: "
-                    "nothing was chosen in %(source)s.",
-                    column=column.name,
-                    question=column.question,
-                    source=q.source,
-                )
-            return _(
-                "%(column)s: %(option)s is ranked but was not chosen in %(source)s.",
-                column=column.name,
-                option=column.option,
-                source=q.source,
-            )
-        return _(
-            "%(column)s: the value %(value)s does not fit the other answers.",
-            column=column.name,
-            value=repr(given),
-        )
+            result = "" if back[column] is None else str(back[column])
+            if not column.survives(given, result):
+                raise RowRejected(column.dropped_reason(given))
 
     def _translations(
         self, cells: Mapping[str, str], rows: list[AnswerRow]
@@ -414,7 +308,7 @@ class RowDecoder:
         with_text = {(row.question, row.option) for row in rows if row.text}
         result: dict[tuple[str, str], str] = {}
         for column in self.columns:
-            if column.kind != "translation" or not cells[column.name]:
+            if not column.translates or not cells[column.name]:
                 continue
             key = (column.question, column.option)
             if key not in with_text:
@@ -533,7 +427,7 @@ def _same_content(stored: Response, row: ParsedRow, with_contact: bool) -> bool:
         Answer.response_id == stored.id
     )
     if not with_contact:
-        query = query.where(Answer.question.not_in(sorted(dataset.CONTACT_QUESTIONS)))
+        query = query.where(Answer.question.not_in(dataset.personal_questions()))
     answers = {AnswerRow(*cells) for cells in db.session.execute(query)}
     return answers == set(row.rows)
 
@@ -547,7 +441,7 @@ def _insert(row: ParsedRow) -> int:
         started_at=row.started_at,
         updated_at=row.submitted_at,
         submitted_at=row.submitted_at,
-        last_page=len(PAGES),
+        last_page=len(current_questionnaire().pages),
         source="import",
     )
     db.session.add(response)
@@ -564,7 +458,7 @@ def _insert(row: ParsedRow) -> int:
         db.session.add_all(
             Translation(
                 answer_id=answers[key].id,
-                language=dataset.TRANSLATION_LANGUAGE,
+                language=TRANSLATION_LANGUAGE,
                 text=text,
                 translated_by_id=None,
             )

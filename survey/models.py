@@ -6,6 +6,7 @@ import hashlib
 import secrets
 import uuid
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, cast
 
 from flask_login import UserMixin
 from sqlalchemy import (
@@ -17,6 +18,7 @@ from sqlalchemy import (
     Integer,
     PrimaryKeyConstraint,
     String,
+    Table,
     Text,
     UniqueConstraint,
     event,
@@ -28,6 +30,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from survey.extensions import db
+
+if TYPE_CHECKING:
+    # Flask-SQLAlchemy makes db.Model at run time; type checkers see its declarative base.
+    from survey.extensions import Base as Model
+else:
+    Model = db.Model
 
 DRAFT = "draft"
 SUBMITTED = "submitted"
@@ -44,7 +52,7 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-class Response(db.Model):
+class Response(Model):
     """One respondent's questionnaire, in whatever state they left it."""
 
     __tablename__ = "responses"
@@ -81,7 +89,7 @@ class Response(db.Model):
     last_page: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     #: Where the answers came from: "web" or "import".
     source: Mapped[str] = mapped_column(String(16), nullable=False, default="web")
-    #: Whether the live result counters hold this response (see `survey.result_counts`).
+    #: Whether the live result counters hold this response (see `survey.aggregation.counters`).
     counted: Mapped[bool] = mapped_column(
         Boolean, nullable=False, default=False, server_default=false()
     )
@@ -102,7 +110,7 @@ class Response(db.Model):
         return f"<Response {self.uuid} {self.language} {self.status}>"
 
 
-class Answer(db.Model):
+class Answer(Model):
     """One answered question, chosen option or ranked item of a response (long form).
 
     Choice questions hold one row per chosen option code; rankings one row per offered item
@@ -139,7 +147,7 @@ class Answer(db.Model):
         return f"<Answer {self.question}/{self.option} rank={self.rank}>"
 
 
-class Translation(db.Model):
+class Translation(Model):
     """An analyst's translation of one free-text answer into one target language."""
 
     __tablename__ = "translations"
@@ -171,7 +179,7 @@ ROLES = ("viewer", "analyst", "admin")
 ANNOTATING_ROLES = frozenset({"analyst", "admin"})
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     """A working-group member: see `ROLES`."""
 
     __tablename__ = "users"
@@ -237,7 +245,7 @@ def end_sessions_on_account_change(_mapper, _connection, user: User) -> None:
         user.session_generation = (user.session_generation or 0) + 1
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A bearer token for scripts; only its hash is stored."""
 
     __tablename__ = "api_tokens"
@@ -262,7 +270,7 @@ class ApiToken(db.Model):
         return f"<ApiToken {self.prefix}… user={self.user_id}>"
 
 
-class AccessLog(db.Model):
+class AccessLog(Model):
     """Who obtained personal data (contact details), when, and through which export."""
 
     __tablename__ = "access_log"
@@ -280,7 +288,7 @@ class AccessLog(db.Model):
         return f"<AccessLog {self.user_email} {self.action} {self.at}>"
 
 
-class Category(db.Model):
+class Category(Model):
     """A category the working group codes open answers into ("Financing", "Training"...).
 
     `question` is the open field it belongs to (q9, q2_role, q6_other, ...).
@@ -302,7 +310,7 @@ class Category(db.Model):
         return f"<Category {self.question} {self.name_en}>"
 
 
-class AnswerCategory(db.Model):
+class AnswerCategory(Model):
     """One open answer coded into one category."""
 
     __tablename__ = "answer_categories"
@@ -324,7 +332,7 @@ class AnswerCategory(db.Model):
         return f"<AnswerCategory answer={self.answer_id} category={self.category_id}>"
 
 
-class ResultCount(db.Model):
+class ResultCount(Model):
     """One live figure of the results, kept up to date as responses are submitted.
 
     A *cell* is a set of submitted responses: those in `lang` ('' for every language) that
@@ -332,7 +340,7 @@ class ResultCount(db.Model):
     holds what `survey.aggregation` counts, one row per figure: `metric` "total" (responses),
     "option" (answer rows of `question`/`option`), "rank" (rows of a ranking item at `rank`;
     0 stands for N/A), "distinct" (respondents who answered `question`) and "other" ("other"
-    answers of `question` with a text). Maintained by `survey.result_counts`.
+    answers of `question` with a text). Maintained by `survey.aggregation.counters`.
     """
 
     __tablename__ = "result_counts"
@@ -366,3 +374,9 @@ class ResultCount(db.Model):
         cell = f"{self.lang or '*'}/{self.cell_question or '*'}/{self.cell_option or '*'}"
         figure = f"{self.metric} {self.question}/{self.option}/{self.rank}"
         return f"<ResultCount {cell} {figure} = {self.n}>"
+
+
+# The tables, for Core statements: to a type checker `__table__` is only a FromClause.
+RESPONSES = cast(Table, Response.__table__)
+ANSWERS = cast(Table, Answer.__table__)
+RESULT_COUNTS = cast(Table, ResultCount.__table__)

@@ -18,11 +18,8 @@ from sqlalchemy import Connection, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from survey.extensions import db
-from survey.models import DRAFT, SUBMITTED, Answer, Response, hash_token, utcnow
-from survey.questionnaire import AnswerRow, reconcile_dependents, rows_by_question
-
-RESPONSES = Response.__table__
-ANSWERS = Answer.__table__
+from survey.models import ANSWERS, DRAFT, RESPONSES, SUBMITTED, Response, hash_token, utcnow
+from survey.questionnaire import AnswerRow, current_questionnaire, rows_by_question
 
 _DRAFT_COLUMNS = (RESPONSES.c.id, RESPONSES.c.status, RESPONSES.c.language, RESPONSES.c.last_page)
 _ANSWER_COLUMNS = (ANSWERS.c.question, ANSWERS.c.option, ANSWERS.c.rank, ANSWERS.c.text)
@@ -103,7 +100,9 @@ def start_response(language: str, token: str | None = None) -> tuple[Draft, str]
         if existing is None:
             raise
         return existing, token
-    (response_id,) = result.inserted_primary_key
+    inserted = result.inserted_primary_key
+    assert inserted is not None
+    (response_id,) = inserted
     return Draft(id=response_id, status=DRAFT, language=language, last_page=0), token
 
 
@@ -124,8 +123,9 @@ def find_by_resume_token(token: str | None, with_answers: bool = False) -> Draft
 
 
 def stored_answers(response: Draft | Response) -> dict[str, list[AnswerRow]]:
-    if isinstance(response, Draft) and response.answers is not None:
-        return {code: list(rows) for code, rows in response.answers.items()}
+    known = response.answers if isinstance(response, Draft) else None
+    if known is not None:
+        return {code: list(rows) for code, rows in known.items()}
     rows = _connection().execute(_ANSWERS_OF, {"response_id": response.id})
     return rows_by_question(AnswerRow(*row) for row in rows)
 
@@ -165,7 +165,7 @@ def save_answers(
         stored = stored_answers(response)
     known = {code: list(rows) for code, rows in stored.items()}
     known.update({code: list(rows) for code, rows in answers.items()})
-    reconciled = reconcile_dependents(known)
+    reconciled = current_questionnaire().reconcile_dependents(known)
     changed = {
         code
         for code in set(known) | set(reconciled)
@@ -204,7 +204,8 @@ def submit_response(response: Draft) -> bool:
     """Mark a draft submitted; False when it already was (a double click, a replayed POST).
 
     The live result counts take it in at the next read of the results
-    (`result_counts.count_new_submissions`), so submitting costs no more than saving a page.
+    (`survey.aggregation.counters.count_new_submissions`), so submitting costs no more than
+    saving a page.
     """
     now: datetime = utcnow()
     result = _connection().execute(_SUBMIT, {"response_id": response.id, "saved_at": now})

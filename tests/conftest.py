@@ -120,18 +120,31 @@ def _test_config(uri: str) -> dict:
 
 
 @pytest.fixture
-def app(database_uri) -> Iterator[Flask]:
+def make_app(database_uri) -> Iterator:
+    """`make_app(**settings)`: an app on the test database with some settings changed (another
+    questionnaire, say); the database is emptied afterwards."""
+    made: list[Flask] = []
+
+    def make(**settings) -> Flask:
+        made.append(create_app({**_test_config(database_uri), **settings}))
+        return made[-1]
+
+    yield make
+    for app in made:
+        with app.app_context():
+            with db.engine.begin() as conn:
+                for table in TABLES:
+                    conn.execute(text(f"DELETE FROM {table}"))  # noqa: S608 - fixed table names
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app) -> Flask:
     """The app, with no application context pushed: each request gets its own, as in production.
 
     Tests that read the database directly use `with app.app_context():`.
     """
-    app = create_app(_test_config(database_uri))
-    yield app
-    with app.app_context():
-        with db.engine.begin() as conn:
-            for table in TABLES:
-                conn.execute(text(f"DELETE FROM {table}"))  # noqa: S608 - fixed table names
-        db.engine.dispose()
+    return make_app()
 
 
 @pytest.fixture
@@ -171,18 +184,20 @@ class Respondent:
 
     def complete(self, answers: dict, action_on_last: str = "submit"):
         """Start, then post every page with its share of `answers` (form-contract fields)."""
-        from survey.questionnaire import PAGES, QUESTIONS_BY_CODE
+        from survey.questionnaire import current_questionnaire
 
+        with self.client.application.app_context():
+            questionnaire = current_questionnaire()
+        pages = questionnaire.pages
         self.start()
         last = None
-        for number, page in enumerate(PAGES, start=1):
+        for number, page in enumerate(pages, start=1):
             fields = set()
-            for code in page.questions:
-                question = QUESTIONS_BY_CODE[code]
+            for question in questionnaire.page_questions(page):
                 fields |= set(question.field_names())
             data = {key: value for key, value in answers.items() if key in fields}
             self.open(number)
-            action = action_on_last if number == len(PAGES) else "next"
+            action = action_on_last if number == len(pages) else "next"
             last = self.answer(number, data, action=action)
             assert last.status_code == 302, f"page {number} refused {data}"
         return last

@@ -112,7 +112,8 @@ def test_every_seeded_answer_obeys_the_questionnaire_rules(app, runner):
 
 def test_seeded_responses_pass_the_form_validation(app, runner):
     """Each page, rebuilt into form-contract fields, validates back to the same rows."""
-    from survey.questionnaire import PAGES, AnswerRow, page_questions, parse_page
+    from survey.questionnaire import AnswerRow
+    from survey.questionnaire.library_advocacy import PAGES, QUESTIONNAIRE
 
     assert runner.invoke(args=["seed-demo", "300", "--seed", "11"]).exit_code == 0
     with app.test_request_context():
@@ -123,12 +124,12 @@ def test_seeded_responses_pass_the_form_validation(app, runner):
             known: dict[str, list[AnswerRow]] = {}
             for page in PAGES:
                 form = MultiDict()
-                for question in page_questions(page):
+                for question in QUESTIONNAIRE.page_questions(page):
                     if stored.get(question.code):
                         for key, values in question.to_form(stored[question.code]).items():
                             for value in values:
                                 form.add(key, value)
-                parsed, errors = parse_page(page, form, known)
+                parsed, errors = QUESTIONNAIRE.parse_page(page, form, known)
                 assert errors == {}, (response.uuid, page.slug, errors)
                 for code in page.questions:
                     assert sorted(parsed[code], key=repr) == sorted(stored.get(code, []), key=repr)

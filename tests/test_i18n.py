@@ -8,7 +8,7 @@ import pytest
 from babel.messages.pofile import read_po
 from flask_babel import force_locale
 
-from survey.questionnaire import PAGES, QUESTIONS
+from survey.questionnaire.library_advocacy import PAGES, QUESTIONS
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOG = ROOT / "translations" / "ru" / "LC_MESSAGES" / "messages.po"

@@ -1,13 +1,18 @@
-"""The OpenAPI 3.1 document of the JSON API, built from the questionnaire definition."""
+"""The OpenAPI 3.1 document of the JSON API, built from the questionnaire definition.
+
+Every question is described by its type (`Question.result_schema`, `filter_schema`), so a
+new question or type appears here without a change to this module.
+"""
 
 from __future__ import annotations
 
 from functools import cache
 from typing import Any
 
-from survey.aggregation import FILTER_TYPES, comparable_questions
-from survey.i18n import country_codes
-from survey.questionnaire import NOT_APPLICABLE, QUESTIONS, RankingQuestion
+from flask import current_app
+
+from survey.questionnaire import Questionnaire, current_questionnaire
+from survey.selection import LANGUAGE
 
 FILTER_DESCRIPTION = (
     "Filter: only respondents who chose one of these options ({kind}). Several values of "
@@ -20,32 +25,20 @@ def _ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
-def _filter_parameters() -> list[dict[str, Any]]:
+def _filter_parameters(
+    questionnaire: Questionnaire, languages: tuple[str, ...]
+) -> list[dict[str, Any]]:
     parameters: list[dict[str, Any]] = [
         {
-            "name": "lang",
+            "name": LANGUAGE,
             "in": "query",
             "required": False,
             "description": "Filter: only respondents who answered in this language.",
-            "schema": {"type": "string", "enum": ["en", "ru"]},
+            "schema": {"type": "string", "enum": list(languages)},
         }
     ]
-    for q in QUESTIONS:
-        if q.type not in FILTER_TYPES:
-            continue
-        if q.type == "country":
-            item: dict[str, Any] = {
-                "type": "string",
-                "enum": [*sorted(country_codes()), NOT_APPLICABLE],
-                "description": "ISO 3166-1 alpha-2 code, or `na` (prefer not to say).",
-            }
-            kind = "a country"
-        elif isinstance(q, RankingQuestion):
-            item = {"type": "string", "enum": list(q.item_codes)}
-            kind = "for a ranking: ranked this item"
-        else:
-            item = {"type": "string", "enum": [option.code for option in q.options]}
-            kind = f"{q.type} choice"
+    for q in questionnaire.where("filterable"):
+        item, kind = q.filter_schema()
         parameters.append(
             {
                 "name": q.code,
@@ -60,16 +53,18 @@ def _filter_parameters() -> list[dict[str, Any]]:
     return parameters
 
 
-LOCALE_PARAMETER = {
-    "name": "locale",
-    "in": "query",
-    "required": False,
-    "description": "Language of the labels (English by default).",
-    "schema": {"type": "string", "enum": ["en", "ru"], "default": "en"},
-}
+def _locale_parameter(languages: tuple[str, ...]) -> dict[str, Any]:
+    return {
+        "name": "locale",
+        "in": "query",
+        "required": False,
+        "description": "Language of the labels (English by default).",
+        "schema": {"type": "string", "enum": list(languages), "default": languages[0]},
+    }
 
 
-def _compare_parameter() -> dict[str, Any]:
+def _compare_parameter(questionnaire: Questionnaire) -> dict[str, Any]:
+    segments = [q.code for q in questionnaire.where("segmentable")]
     return {
         "name": "compare",
         "in": "query",
@@ -79,11 +74,11 @@ def _compare_parameter() -> dict[str, Any]:
             "yes/no or country question. Respondents who declined the compared question are in "
             "no segment. The response is then a `Comparison`."
         ),
-        "schema": {"type": "string", "enum": comparable_questions()},
+        "schema": {"type": "string", "enum": [LANGUAGE, *segments]},
     }
 
 
-SCHEMAS: dict[str, Any] = {
+BASE_SCHEMAS: dict[str, Any] = {
     "Error": {
         "type": "object",
         "required": ["error", "message"],
@@ -104,55 +99,29 @@ SCHEMAS: dict[str, Any] = {
             "in_progress": {"type": "integer", "description": "Drafts not yet submitted."},
         },
     },
-    "Option": {
+    "ChiSquare": {
         "type": "object",
-        "required": ["code", "label", "count", "percent"],
+        "required": ["chi2", "dof", "p", "reliable"],
         "properties": {
-            "code": {"type": "string"},
-            "label": {"type": "string"},
-            "count": {"type": "integer", "minimum": 0},
-            "percent": {
-                "type": "number",
-                "description": "count / answered × 100, one decimal (0 when nobody answered).",
+            "chi2": {"type": "number"},
+            "dof": {"type": "integer"},
+            "p": {"type": "number"},
+            "reliable": {
+                "type": "boolean",
+                "description": "False when any expected count is below 5 (Cochran's rule).",
             },
         },
     },
-    "RankingItem": {
-        "type": "object",
-        "required": ["code", "label", "by_rank", "na", "mean", "first", "n"],
-        "properties": {
-            "code": {"type": "string"},
-            "label": {"type": "string"},
-            "by_rank": {
-                "type": "array",
-                "items": {"type": "integer", "minimum": 0},
-                "minItems": 6,
-                "maxItems": 6,
-                "description": "Respondents who gave this item rank 1, 2, … 6.",
-            },
-            "na": {
-                "type": "integer",
-                "description": "Answered the ranking but did not rank this item.",
-            },
-            "mean": {
-                "type": ["number", "null"],
-                "description": (
-                    "Mean rank over those who ranked the item, Σ rank × count / n, two "
-                    "decimals (lower is better); null when nobody ranked it."
-                ),
-            },
-            "first": {"type": "integer", "description": "Number of #1 placements."},
-            "n": {"type": "integer", "description": "Respondents who ranked the item."},
-        },
-    },
-    "Question": {
+}
+
+
+def _question_schema(types: list[str]) -> dict[str, Any]:
+    """What every question's entry holds, whatever its type."""
+    return {
         "type": "object",
         "required": ["type", "answered", "declined"],
         "properties": {
-            "type": {
-                "type": "string",
-                "enum": ["single", "yesno", "country", "multiple", "ranking", "text", "contact"],
-            },
+            "type": {"type": "string", "enum": types},
             "text": {"type": "string", "description": "The question, in the locale."},
             "answered": {"type": "integer"},
             "declined": {"type": "integer", "description": "base − answered."},
@@ -160,34 +129,34 @@ SCHEMAS: dict[str, Any] = {
                 "type": "integer",
                 "description": (
                     "Submitted responses matching the filters; for follow-ups those eligible "
-                    "(q2_role: q2 = yes, q5_budget: q5 = yes, q7: chose any partner in q6)."
+                    "(asked because of an earlier answer: see `condition`)."
                 ),
             },
             "condition": {
                 "type": "object",
-                "description": "For follow-ups: the answer that makes a respondent eligible.",
+                "description": (
+                    "For follow-ups: the answer that makes a respondent eligible (`option` "
+                    "null: any option chosen in that question)."
+                ),
                 "properties": {
                     "question": {"type": "string"},
                     "option": {"type": ["string", "null"]},
                 },
             },
-            "percent_base": {
-                "type": "string",
-                "enum": ["answered", "respondents"],
-                "description": (
-                    "Percentages are of the respondents who answered; `respondents` (multiple "
-                    "choice) means one respondent may choose several options."
-                ),
-            },
-            "other_count": {
-                "type": "integer",
-                "description": "How many 'other' answers carry a text (texts are not here).",
-            },
-            "options": {"type": "array", "items": _ref("Option")},
-            "items": {"type": "array", "items": _ref("RankingItem")},
         },
-    },
-    "Results": {
+    }
+
+
+def _schemas(questionnaire: Questionnaire) -> dict[str, Any]:
+    """The components: one schema per question (its type's entry), the results, segments."""
+    types = sorted({q.type for q in questionnaire.questions})
+    schemas: dict[str, Any] = {**BASE_SCHEMAS, "Question": _question_schema(types)}
+    for q in questionnaire.questions:
+        schemas[f"Question_{q.code}"] = {
+            "description": f"{q.code}: {q.text}",
+            "allOf": [_ref("Question"), {"type": "object", "properties": q.result_schema()}],
+        }
+    schemas["Results"] = {
         "type": "object",
         "required": ["total", "in_progress", "languages", "questions"],
         "properties": {
@@ -203,12 +172,13 @@ SCHEMAS: dict[str, Any] = {
             },
             "questions": {
                 "type": "object",
-                "additionalProperties": _ref("Question"),
-                "description": "Keyed by question code (q1 … q17, q2_role, q5_budget).",
+                "description": "Keyed by question code, in no particular order.",
+                "required": [q.code for q in questionnaire.questions],
+                "properties": {q.code: _ref(f"Question_{q.code}") for q in questionnaire.questions},
             },
         },
-    },
-    "Segment": {
+    }
+    schemas["Segment"] = {
         "allOf": [
             _ref("Results"),
             {
@@ -217,21 +187,8 @@ SCHEMAS: dict[str, Any] = {
                 "properties": {"value": {"type": "string"}, "label": {"type": "string"}},
             },
         ]
-    },
-    "ChiSquare": {
-        "type": "object",
-        "required": ["chi2", "dof", "p", "reliable"],
-        "properties": {
-            "chi2": {"type": "number"},
-            "dof": {"type": "integer"},
-            "p": {"type": "number"},
-            "reliable": {
-                "type": "boolean",
-                "description": "False when any expected count is below 5 (Cochran's rule).",
-            },
-        },
-    },
-    "Comparison": {
+    }
+    schemas["Comparison"] = {
         "type": "object",
         "required": ["segments", "tests"],
         "properties": {
@@ -248,8 +205,9 @@ SCHEMAS: dict[str, Any] = {
                 ),
             },
         },
-    },
-}
+    }
+    return schemas
+
 
 ERROR_RESPONSES = {
     "400": {
@@ -263,8 +221,13 @@ ERROR_RESPONSES = {
 }
 
 
-@cache
 def openapi_document() -> dict[str, Any]:
+    """The document for the running app's questionnaire and languages."""
+    return _document(current_questionnaire(), tuple(current_app.config["LANGUAGES"]))
+
+
+@cache
+def _document(questionnaire: Questionnaire, languages: tuple[str, ...]) -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
         "info": {
@@ -281,7 +244,7 @@ def openapi_document() -> dict[str, Any]:
                 "bearer": {"type": "http", "scheme": "bearer"},
                 "session": {"type": "apiKey", "in": "cookie", "name": "session"},
             },
-            "schemas": SCHEMAS,
+            "schemas": _schemas(questionnaire),
         },
         "security": [{"bearer": []}, {"session": []}],
         "paths": {
@@ -290,9 +253,9 @@ def openapi_document() -> dict[str, Any]:
                     "operationId": "getResults",
                     "summary": "Totals and every question, optionally filtered and compared.",
                     "parameters": [
-                        *_filter_parameters(),
-                        _compare_parameter(),
-                        LOCALE_PARAMETER,
+                        *_filter_parameters(questionnaire, languages),
+                        _compare_parameter(questionnaire),
+                        _locale_parameter(languages),
                     ],
                     "responses": {
                         "200": {

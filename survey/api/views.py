@@ -7,16 +7,14 @@ requests get 401 JSON from the login manager's unauthorized handler.
 
 from __future__ import annotations
 
-from functools import cache
-
 from flask import current_app, jsonify, request
 from flask_babel import gettext as _
 from flask_login import login_required
 
 from survey import aggregation
-from survey.aggregation import FilterError, Filters
 from survey.api import bp
 from survey.api.openapi import openapi_document
+from survey.selection import FilterError, Filters
 
 
 def _bad_request(message: str):
@@ -70,10 +68,10 @@ def _refuse_empty_parameters(path: str) -> None:
             raise FilterError(_("Give a value for %(code)s, or leave it out.", code=key))
 
 
-@cache
-def _documented_parameters(path: str) -> frozenset[str]:
+def _documented_parameters(path: str) -> list[str]:
+    """The parameters the OpenAPI document lists for GET `path` (this app's questionnaire)."""
     operation = openapi_document()["paths"][path]["get"]
-    return frozenset(parameter["name"] for parameter in operation.get("parameters", []))
+    return [parameter["name"] for parameter in operation.get("parameters", [])]
 
 
 def _single(args, key: str) -> str | None:

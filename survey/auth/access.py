@@ -1,8 +1,7 @@
-"""Who may see results: signed-in working-group members, or scripts with a bearer token."""
+"""Who may see results (signed-in working-group members, or scripts with a bearer token),
+and the access log of who obtained personal data."""
 
 from __future__ import annotations
-
-from functools import wraps
 
 from flask import abort, flash, g, redirect, request, url_for
 from flask_babel import _
@@ -10,9 +9,10 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from survey.auth import sessions
+from survey.database import begin_write
 from survey.extensions import db, login_manager
 from survey.i18n import lazy_gettext as _l
-from survey.models import ApiToken, User, hash_token
+from survey.models import AccessLog, ApiToken, User, hash_token
 
 login_manager.login_view = "auth.login"
 login_manager.login_message = _l("Please sign in to see this page.")
@@ -67,20 +67,6 @@ def unauthorized():
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
 
-def admin_required(view):
-    """Only admins may obtain personal data (contact details)."""
-
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        if not current_user.is_authenticated:
-            return login_manager.unauthorized()
-        if not current_user.is_admin:
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapped
-
-
 def require_annotator() -> None:
     """Changing translations or codings needs the analyst or admin role: 403 otherwise.
 
@@ -90,3 +76,11 @@ def require_annotator() -> None:
         abort(401)
     if not current_user.may_annotate:
         abort(403)
+
+
+def record_access(user_id: int | None, email: str, action: str, detail: str) -> None:
+    """Write who obtained personal data (contact details) to the access log, and commit
+    before any of it leaves: a transaction of its own (BEGIN IMMEDIATE on SQLite)."""
+    begin_write()
+    db.session.add(AccessLog(user_id=user_id, user_email=email, action=action, detail=detail))
+    db.session.commit()

@@ -11,10 +11,11 @@ from flask import Flask
 from flask_babel import _, ngettext
 from werkzeug.datastructures import MultiDict
 
-from survey.aggregation import FilterError, Filters
+from survey.auth.access import record_access
 from survey.exports import formats
 from survey.exports.formats import ExportOptions
 from survey.extensions import db
+from survey.selection import FilterError, Filters
 
 #: FORMAT argument of `flask export`: the file names of the web URLs, and short aliases.
 FORMAT_ALIASES = {
@@ -44,7 +45,7 @@ def _filters(pairs: tuple[str, ...], lang: str | None) -> Filters:
         args.add(key.strip(), value.strip())
     try:
         return Filters.from_args(args)
-    except (FilterError, ValueError) as error:
+    except FilterError as error:
         raise click.BadParameter(str(error)) from error
 
 
@@ -78,9 +79,9 @@ def register(app: Flask) -> None:
             include_contact=include_contact,
         )
         if include_contact:
-            from survey.exports.views import log_contact_access
-
-            log_contact_access(None, f"cli:{getpass.getuser()}", options.describe(name))
+            record_access(
+                None, f"cli:{getpass.getuser()}", "export_contact", options.describe(name)
+            )
         if name == "responses.xlsx":
             with out.open("wb") as handle:
                 formats.write_xlsx(options, handle)

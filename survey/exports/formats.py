@@ -9,22 +9,16 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from flask_babel import force_locale
-
 from survey import dataset
-from survey.aggregation import Filters
 from survey.exports.neutralise import neutralise
-from survey.i18n import lazy_gettext as _l
-from survey.questionnaire import NOT_APPLICABLE
+from survey.questionnaire.columns import Column
+from survey.selection import Filters
 
 BOM = "\ufeff"
-#: The rank SPSS files use for "not applicable", declared a user-missing value.
-SPSS_NOT_APPLICABLE = 99
 LONG_HEADER = ("response_id", "question", "option", "rank", "text")
 #: Rows buffered before a chunk is handed to the web server.
 ROWS_PER_CHUNK = 500
@@ -39,7 +33,7 @@ class ExportOptions:
 
     def describe(self, name: str) -> str:
         """What was exported, for the access log."""
-        parts = [name, f"filters: {dataset.describe_filters(self.filters)}"]
+        parts = [name, f"filters: {self.filters.describe()}"]
         if self.labels:
             parts.append(f"labels={self.labels}")
         if self.bom:
@@ -69,10 +63,6 @@ FORMATS = {
     "responses.sav": Format("responses.sav", "responses.sav", "application/x-spss-sav", False),
     "codebook.csv": Format("codebook.csv", "codebook.csv", "text/csv", True),
 }
-
-
-def _text(cell: Any) -> str:
-    return "" if cell is None else str(cell)
 
 
 def _csv_chunks(header: Iterable[str], rows: Iterable[Iterable[Any]], bom: bool) -> Iterator[str]:
@@ -153,12 +143,12 @@ def write_xlsx(options: ExportOptions, target: IO[bytes]) -> None:
 
     responses = workbook.create_sheet("responses")
     responses.append(cells(responses, dataset.column_names(options.include_contact)))
-    for row in dataset.wide_rows(options.filters, options.include_contact, options.labels):
-        responses.append(cells(responses, row))
+    for wide in dataset.wide_rows(options.filters, options.include_contact, options.labels):
+        responses.append(cells(responses, wide))
     codebook = workbook.create_sheet("codebook")
     codebook.append(cells(codebook, dataset.CODEBOOK_HEADER))
-    for row in dataset.codebook_rows():
-        codebook.append(cells(codebook, row))
+    for entry in dataset.codebook_rows():
+        codebook.append(cells(codebook, entry))
     workbook.save(target)
 
 
@@ -168,10 +158,11 @@ def write_xlsx(options: ExportOptions, target: IO[bytes]) -> None:
 def write_sav(options: ExportOptions, path: str) -> None:
     """An SPSS file with variable labels (question text) and value labels (option labels).
 
-    Codes stay codes (string variables with value labels); ranks are numeric with
-    99 = not applicable declared user-missing; multiple-choice options are numeric 0/1.
-    Labels are in English unless `labels=ru`. SPSS needs the whole table at once, so unlike
-    the CSV this export holds the (filtered) dataset in memory while writing.
+    Each column says how it is typed in SPSS (`Column.spss_*`): codes stay codes (string
+    variables with value labels); ranks are numeric with 99 = not applicable declared
+    user-missing; multiple-choice options are numeric 0/1. Labels are in English unless
+    `labels=ru`. SPSS needs the whole table at once, so unlike the CSV this export holds the
+    (filtered) dataset in memory while writing.
     """
     import pandas as pd
     import pyreadstat
@@ -179,40 +170,31 @@ def write_sav(options: ExportOptions, path: str) -> None:
     language = options.labels or "en"
     all_columns = dataset.columns(options.include_contact)
     data: dict[str, list[Any]] = {column.name: [] for column in all_columns}
-    numeric = {column.name for column in all_columns if column.kind in ("rank", "flag")}
     for row in dataset.wide_rows(options.filters, options.include_contact):
         for column, cell in zip(all_columns, row, strict=True):
-            if column.name in numeric:
-                if cell is None:
-                    cell = math.nan
-                elif cell == NOT_APPLICABLE:
-                    cell = SPSS_NOT_APPLICABLE
-                data[column.name].append(float(cell))
-            else:
-                data[column.name].append("" if cell is None else cell)
+            data[column.name].append(column.spss_cell(cell))
     frame = pd.DataFrame(
         {
-            name: pd.Series(values, dtype="float64" if name in numeric else "object")
-            for name, values in data.items()
+            column.name: pd.Series(
+                data[column.name], dtype="float64" if column.spss_numeric else "object"
+            )
+            for column in all_columns
         }
     )
-    column_labels: dict[str, str] = {}
+    column_labels: dict[str, str | None] = {}
     value_labels: dict[str, dict[Any, str]] = {}
     missing: dict[str, list[Any]] = {}
     measure: dict[str, str] = {}
     for column in all_columns:
         column_labels[column.name] = _variable_label(column, language)
-        labels = dataset.option_labels(column, language)
-        if column.kind == "rank":
-            value_labels[column.name] = {float(SPSS_NOT_APPLICABLE): labels[NOT_APPLICABLE]}
-            missing[column.name] = [SPSS_NOT_APPLICABLE]
-            measure[column.name] = "ordinal"
-        elif column.kind == "flag":
-            value_labels[column.name] = {float(code): label for code, label in labels.items()}
-            measure[column.name] = "nominal"
-        elif labels:
+        labels = column.spss_value_labels(language)
+        if labels:
             value_labels[column.name] = labels
-            measure[column.name] = "nominal"
+        if column.spss_missing():
+            missing[column.name] = column.spss_missing()
+        kind = column.spss_measure()
+        if kind:
+            measure[column.name] = kind
     pyreadstat.write_sav(
         frame,
         path,
@@ -223,17 +205,9 @@ def write_sav(options: ExportOptions, path: str) -> None:
     )
 
 
-def _variable_label(column: dataset.Column, language: str) -> str:
-    text = dataset.question_text(column, language)
-    subject = dataset.subject_label(column, language)
-    with force_locale(language):
-        if column.kind == "translation":
-            text = str(_l("%(question)s [English translation]", question=text))
-        elif column.kind == "other_text":
-            text = str(_l("%(question)s [other, please specify]", question=text))
-    if subject and column.kind not in ("translation", "other_text"):
-        text = f"{text} – {subject}"
+def _variable_label(column: Column, language: str) -> str:
     # SPSS keeps variable labels up to 256 bytes.
+    text = column.variable_label(language)
     encoded = text.encode("utf-8")
     if len(encoded) > 255:
         text = encoded[:252].decode("utf-8", "ignore") + "…"

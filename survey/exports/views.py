@@ -22,13 +22,10 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from survey.aggregation import Filters
-from survey.database import begin_write
-from survey.dataset import describe_filters
+from survey.auth.access import record_access
 from survey.exports import bp, formats
 from survey.exports.formats import FORMATS, ExportOptions
-from survey.extensions import db
-from survey.models import AccessLog
+from survey.selection import FilterError, Filters
 
 LABEL_LANGUAGES = ("en", "ru")
 FILE_CHUNK = 64 * 1024
@@ -43,7 +40,7 @@ def export_options(name: str) -> ExportOptions:
     """Options and filters from the query string; 400 for bad values, 403 for contact data."""
     try:
         filters = Filters.from_args(request.args)
-    except ValueError as error:
+    except FilterError as error:
         abort(400, description=str(error))
     labels = request.args.get("labels") or None
     if labels is not None and labels not in LABEL_LANGUAGES:
@@ -58,17 +55,8 @@ def export_options(name: str) -> ExportOptions:
         if not current_user.is_admin:
             abort(403)
         user_id, email = current_user.id, current_user.email
-        log_contact_access(user_id, email, options.describe(name))
+        record_access(user_id, email, "export_contact", options.describe(name))
     return options
-
-
-def log_contact_access(user_id: int | None, email: str, detail: str) -> None:
-    """Record who obtained contact details, and commit before any of them leaves."""
-    begin_write()
-    db.session.add(
-        AccessLog(user_id=user_id, user_email=email, action="export_contact", detail=detail)
-    )
-    db.session.commit()
 
 
 def _download_headers(name: str) -> dict[str, str]:
@@ -93,7 +81,7 @@ def index():
     """The download page: every format, with links that carry the filters and options."""
     try:
         filters = Filters.from_args(request.args)
-    except ValueError as error:
+    except FilterError as error:
         abort(400, description=str(error))
     filters_pairs = filters.to_args()
     labels = request.args.get("labels") if request.args.get("labels") in LABEL_LANGUAGES else ""
@@ -113,7 +101,7 @@ def index():
 
     return render_template(
         "exports/index.html",
-        filters_description=describe_filters(filters),
+        filters_description=filters.describe(),
         filters_pairs=filters_pairs,
         labels=labels,
         bom=bom,

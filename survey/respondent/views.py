@@ -29,15 +29,7 @@ from survey.database import begin_read, begin_write
 from survey.extensions import db, limiter
 from survey.i18n import best_browser_language, languages
 from survey.models import Response
-from survey.questionnaire import (
-    PAGES,
-    Known,
-    Page,
-    form_values,
-    is_page_asked,
-    page_questions,
-    parse_page,
-)
+from survey.questionnaire import Known, Page, current_questionnaire
 from survey.respondent import bp
 from survey.respondent.best_practices import BEST_PRACTICES
 from survey.respondent.options import country_options
@@ -96,12 +88,15 @@ def welcome():
         return redirect(page_url(1))
     if response is None or response.is_submitted:
         _prepare_start()
-    return render_template("respondent/welcome.html", response=response, pages=len(PAGES))
+    return render_template(
+        "respondent/welcome.html", response=response, pages=len(current_questionnaire().pages)
+    )
 
 
 @bp.route("/<lang>/page/<int:number>", methods=["GET", "POST"])
 def page(number: int):
-    if not 1 <= number <= len(PAGES):
+    questionnaire = current_questionnaire()
+    if not 1 <= number <= len(questionnaire.pages):
         abort(404)
     if request.method == "POST":
         begin_write()
@@ -109,13 +104,14 @@ def page(number: int):
     if response is not None and response.is_submitted:
         return redirect(url_for("respondent.thanks"))
     known = stored_answers(response) if response else {}
-    current_page = PAGES[number - 1]
-    if not is_page_asked(current_page, known):
-        return redirect(page_url(_neighbour(number, known, 1) or _neighbour(number, known, -1)))
+    current_page = questionnaire.pages[number - 1]
+    if not questionnaire.is_page_asked(current_page, known):
+        elsewhere = _neighbour(number, known, 1) or _neighbour(number, known, -1) or 1
+        return redirect(page_url(elsewhere))
     if request.method == "GET":
         if response is None:
             _prepare_start()
-        return _render_page(number, form_values(known), {}, known)
+        return _render_page(number, questionnaire.form_values(known), {}, known)
     return _save_page(number, response, known)
 
 
@@ -125,8 +121,9 @@ def _save_page(number: int, response: Draft | None, known: Known):
         return _render_page(
             number, request.form, {"action": _("Please use the buttons below.")}, known
         )
-    current_page = PAGES[number - 1]
-    answers, errors = parse_page(current_page, request.form, known)
+    questionnaire = current_questionnaire()
+    current_page = questionnaire.pages[number - 1]
+    answers, errors = questionnaire.parse_page(current_page, request.form, known)
     if errors:
         if target_language:
             _switch_locale(target_language)
@@ -140,7 +137,7 @@ def _save_page(number: int, response: Draft | None, known: Known):
         db.session.rollback()
         return redirect(url_for("respondent.thanks"))
     known = saved
-    if action == "submit" and number == len(PAGES):
+    if action == "submit" and number == len(questionnaire.pages):
         submit_response(response)
         destination = url_for("respondent.thanks", lang=language)
     elif target_language:
@@ -185,7 +182,8 @@ def start_over():
 def csrf_failed(error: CSRFError):
     """Show the page again with everything typed, instead of losing it to an expired token."""
     number = (request.view_args or {}).get("number", 0)
-    if request.endpoint != "respondent.page" or not 1 <= number <= len(PAGES):
+    pages = current_questionnaire().pages
+    if request.endpoint != "respondent.page" or not 1 <= number <= len(pages):
         return render_template(
             "error.html",
             title=_("Please try again"),
@@ -270,9 +268,10 @@ def _switch_locale(language: str) -> None:
 
 def _neighbour(number: int, known: Known, step: int) -> int | None:
     """The next (or previous) page that has something to ask, skipping q7 without q6."""
+    questionnaire = current_questionnaire()
     candidate = number + step
-    while 1 <= candidate <= len(PAGES):
-        if is_page_asked(PAGES[candidate - 1], known):
+    while 1 <= candidate <= len(questionnaire.pages):
+        if questionnaire.is_page_asked(questionnaire.pages[candidate - 1], known):
             return candidate
         candidate += step
     return None
@@ -280,16 +279,18 @@ def _neighbour(number: int, known: Known, step: int) -> int | None:
 
 def _progress(number: int, known: Known, last_saved: int) -> tuple[int, int]:
     """Page N of M, where M leaves out pages already known to be skipped (q7 without q6)."""
+    questionnaire = current_questionnaire()
     shown = [
         n
-        for n, p in enumerate(PAGES, start=1)
-        if n == number or n > last_saved + 1 or is_page_asked(p, known)
+        for n, p in enumerate(questionnaire.pages, start=1)
+        if n == number or n > last_saved + 1 or questionnaire.is_page_asked(p, known)
     ]
     return shown.index(number) + 1, len(shown)
 
 
 def _render_page(number: int, values, errors: dict[str, str], known: Known, status: int = 200):
-    current_page: Page = PAGES[number - 1]
+    questionnaire = current_questionnaire()
+    current_page: Page = questionnaire.pages[number - 1]
     if not isinstance(values, MultiDict):
         values = MultiDict([(key, value) for key, items in values.items() for value in items])
     token = session.get(SESSION_KEY)
@@ -299,8 +300,8 @@ def _render_page(number: int, values, errors: dict[str, str], known: Known, stat
         "respondent/page.html",
         page=current_page,
         number=number,
-        is_last=number == len(PAGES),
-        questions=page_questions(current_page),
+        is_last=number == len(questionnaire.pages),
+        questions=questionnaire.page_questions(current_page),
         known=known,
         values=values,
         errors=errors,

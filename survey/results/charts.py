@@ -10,7 +10,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-RANKS = 6
+#: Ranks with a colour of their own in results.css (rank-1 … rank-6); later ranks share the last.
+PALETTE = 6
 
 
 def bar_width(percent: float | None) -> str:
@@ -19,13 +20,6 @@ def bar_width(percent: float | None) -> str:
         return "0%"
     value = min(max(float(percent), 0.0), 100.0)
     return f"{value:.2f}".rstrip("0").rstrip(".") + "%"
-
-
-def share(count: int | None, base: int | None) -> float | None:
-    """count / base in percent, or None when there is no base."""
-    if not base or count is None:
-        return None
-    return 100.0 * count / base
 
 
 @dataclass(frozen=True)
@@ -39,8 +33,8 @@ class Segment:
 
 
 def rank_segments(by_rank: Sequence[int], na: int) -> list[Segment]:
-    """A ranking item's distribution over ranks 1..6 and N/A as stacked-bar segments."""
-    counts = [*list(by_rank)[:RANKS], na or 0]
+    """A ranking item's distribution over its ranks and N/A as stacked-bar segments."""
+    counts = [*by_rank, na or 0]
     total = sum(counts)
     segments: list[Segment] = []
     start = 0.0
@@ -48,7 +42,7 @@ def rank_segments(by_rank: Sequence[int], na: int) -> list[Segment]:
         if not count or not total:
             continue
         width = 100.0 * count / total
-        css_class = "rank-na" if index == RANKS else f"rank-{index + 1}"
+        css_class = "rank-na" if index == len(by_rank) else f"rank-{min(index + 1, PALETTE)}"
         segments.append(Segment(bar_width(start), bar_width(width), css_class, count))
         start += width
     return segments
@@ -62,11 +56,3 @@ def sort_items(items: Iterable[Mapping[str, Any]], order: str | None) -> list[Ma
     if order == "first":
         return sorted(listed, key=lambda item: -(item.get("first") or 0))
     return listed
-
-
-def by_count(options: Iterable[Mapping[str, Any]], key=None) -> list[Mapping[str, Any]]:
-    """Options with the most answers first; ties keep the given order (or sort by `key`)."""
-    listed = list(options)
-    if key is not None:
-        listed.sort(key=key)
-    return sorted(listed, key=lambda option: -(option.get("count") or 0))

@@ -8,9 +8,9 @@ import click
 from flask import Flask
 from flask_babel import format_decimal, ngettext
 
+from survey.aggregation.counters import rebuild_result_counts
 from survey.database import begin_write
 from survey.extensions import db
-from survey.result_counts import rebuild_result_counts
 
 
 def register(app: Flask) -> None:

@@ -14,7 +14,7 @@ import urllib.request
 
 import pytest
 
-from survey.questionnaire import PAGES, QUESTIONS_BY_CODE
+from survey.questionnaire.library_advocacy import PAGES, QUESTIONNAIRE
 
 pytestmark = pytest.mark.browser
 
@@ -40,7 +40,7 @@ def submit_over_http(base_url: str, answers: dict, lang: str = "en") -> str:
         fields = {
             name
             for code in PAGES[number - 1].questions
-            for name in QUESTIONS_BY_CODE[code].field_names()
+            for name in QUESTIONNAIRE.by_code[code].field_names()
         }
         data = [(key, value) for key, value in answers.items() if key in fields]
         action = "submit" if number == len(PAGES) else "next"

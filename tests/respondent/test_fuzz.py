@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
 
-from survey.questionnaire import QUESTIONS
+from survey.questionnaire.library_advocacy import QUESTIONS
 from tests.conftest import csrf_token_from
 
 settings.register_profile("fuzz", max_examples=1000)

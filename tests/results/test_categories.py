@@ -139,7 +139,7 @@ def test_categories_are_created_and_answers_coded(app, answers, signed_in, clien
 
 
 def test_counts_for_the_dashboard_follow_a_filter(app, answers, signed_in, client):
-    from survey import coding
+    from survey.open_answers import coding
 
     create(client, "Financing")
     create(client, "Staff and training")

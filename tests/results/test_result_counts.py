@@ -21,10 +21,10 @@ import threading
 import pytest
 from sqlalchemy import inspect, select, text
 
-from survey import aggregation
+from survey.aggregation import from_answers
 from survey.extensions import db
 from survey.models import DRAFT, ResultCount
-from survey.questionnaire import PAGES
+from survey.questionnaire.library_advocacy import PAGES
 from survey.responses import Draft, submit_response
 from tests.conftest import AuthActions
 from tests.results.test_aggregation_api import add_drafts, assert_matches, people, submit_all
@@ -63,13 +63,13 @@ def results(app, client, viewer_token, monkeypatch):
     """`results.agree(*queries)`: the counters and a full count give the same bodies."""
     app.config["RESULTS_CACHE_SIZE"] = 0
     full_counts = []
-    count_from_answers = aggregation._counts_from_answers
+    count_from_answers = from_answers.count_from_answers
 
     def spy(filters, segment):
         full_counts.append((filters, segment))
         return count_from_answers(filters, segment)
 
-    monkeypatch.setattr(aggregation, "_counts_from_answers", spy)
+    monkeypatch.setattr(from_answers, "count_from_answers", spy)
     headers = {"Authorization": f"Bearer {viewer_token}"}
 
     class Results:
@@ -337,14 +337,14 @@ def test_a_response_the_counters_missed_is_never_shown_wrong(app, make_responden
         )
         db.session.commit()
 
-    with caplog.at_level(logging.WARNING, logger="survey.aggregation"):
+    with caplog.at_level(logging.WARNING, logger="survey.aggregation.counters"):
         by_language = results.get("?compare=lang").get_json()
         assert results.counted_from_answers
         members = results.get("?q2=yes").get_json()
     assert by_language["segments"][1]["total"] == 1 + sum(1 for lang, _ in crowd if lang == "ru")
     assert by_language == results.get("?compare=lang", counters=False).get_json()
     assert members == results.get("?q2=yes", counters=False).get_json()
-    warnings = [record for record in caplog.records if record.name == "survey.aggregation"]
+    warnings = [record for record in caplog.records if record.name == "survey.aggregation.counters"]
     assert len(warnings) == 1, "the mismatch is logged once"
     assert "rebuild-result-counts" in warnings[0].getMessage()
 
@@ -362,7 +362,7 @@ def test_rebuild_restores_the_counters_after_they_were_emptied(
         db.session.execute(text("DELETE FROM result_counts"))
         db.session.commit()
 
-    with caplog.at_level(logging.WARNING, logger="survey.aggregation"):
+    with caplog.at_level(logging.WARNING, logger="survey.aggregation.counters"):
         wiped = results.get("?compare=q2").get_json()
     assert results.counted_from_answers
     assert "0 responses" in caplog.text

@@ -1,9 +1,7 @@
 """Translations of open answers by the working group, one per answer and target language.
 
-A plain module (no request objects) used by the translations page, the dashboard and the
-exports. "Open answers" are the text questions (q8–q11, q13, q15), the follow-ups q2_role and
-q5_budget, and the "other" texts of q1, q6 and q16, each addressed by its form field
-(``q8``, ``q6_other``). Contact details (q17) are personal data and never translatable.
+Used by the translations page, the dashboard and the exports. Plain module (no request
+objects); the caller commits.
 """
 
 from __future__ import annotations
@@ -13,41 +11,15 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from datetime import datetime
 
-from sqlalchemy import and_, case, func, or_, select
-from sqlalchemy.sql import ColumnElement
+from sqlalchemy import and_, case, func, select
 
 from survey.extensions import db
 from survey.models import SUBMITTED, Answer, Response, Translation, User, utcnow
-from survey.questionnaire import LONG_TEXT_LIMIT, QUESTIONS, ChoiceQuestion, clean_text
+from survey.open_answers import UnknownOpenField, is_open_answer, open_field
+from survey.questionnaire import LONG_TEXT_LIMIT, OpenField, clean_text, current_questionnaire
 
 #: Largest number of ids sent in one IN (...) list (SQLite allows 32,766 parameters).
 CHUNK = 5_000
-
-
-@dataclass(frozen=True)
-class OpenField:
-    """A translatable field: the form field name and where its text is stored."""
-
-    field: str
-    question: str
-    option: str
-
-
-def _open_fields() -> tuple[OpenField, ...]:
-    fields = []
-    for question in QUESTIONS:
-        if question.type == "text":
-            fields.append(OpenField(question.code, question.code, ""))
-        elif isinstance(question, ChoiceQuestion) and question.other_field:
-            fields.append(OpenField(question.other_field, question.code, "other"))
-    return tuple(fields)
-
-
-#: In questionnaire order: q1_other, q2_role, q5_budget, q6_other, q8 … q15, q16_other.
-OPEN_FIELDS: tuple[OpenField, ...] = _open_fields()
-OPEN_FIELDS_BY_NAME: dict[str, OpenField] = {field.field: field for field in OPEN_FIELDS}
-# A question code names its "other" text too: ?question=q6 means q6_other.
-_ALIASES = {field.question: field.field for field in OPEN_FIELDS if field.option == "other"}
 
 
 class TranslationError(ValueError):
@@ -88,29 +60,10 @@ class PendingPage:
         return max(1, -(-self.total // self.per_page))
 
 
-def open_field(name: str | None) -> OpenField | None:
-    """The open field called `name` (``q8``, ``q6_other`` or ``q6``), or None."""
-    if not name:
-        return None
-    return OPEN_FIELDS_BY_NAME.get(_ALIASES.get(name, name))
-
-
 def field_of(question: str, option: str) -> str | None:
     """The open field an answer row belongs to, None if it is not an open answer."""
-    for field in OPEN_FIELDS:
-        if field.question == question and field.option == option:
-            return field.field
-    return None
-
-
-def is_open_answer() -> ColumnElement[bool]:
-    """SQL condition: the answer row holds translatable free text (never q17)."""
-    return and_(
-        Answer.question.in_({f.question for f in OPEN_FIELDS}),
-        or_(*(and_(Answer.question == f.question, Answer.option == f.option) for f in OPEN_FIELDS)),
-        Answer.text.is_not(None),
-        Answer.text != "",
-    )
+    found = current_questionnaire().open_field_of(question, option)
+    return found.field if found else None
 
 
 def _chunks(ids: Iterable[int]) -> Iterator[list[int]]:
@@ -132,32 +85,14 @@ def translations_for(answer_ids: Iterable[int], language: str) -> dict[int, str]
     return found
 
 
-def translation_details(answer_ids: Iterable[int], language: str) -> dict[int, TranslationInfo]:
-    """Like `translations_for`, with who translated and when."""
-    found: dict[int, TranslationInfo] = {}
-    for chunk in _chunks(answer_ids):
-        rows = db.session.execute(
-            select(
-                Translation.answer_id,
-                Translation.text,
-                User.email,
-                Translation.translated_at,
-            )
-            .outerjoin(User, User.id == Translation.translated_by_id)
-            .where(Translation.answer_id.in_(chunk), Translation.language == language)
-        )
-        for answer_id, text, email, at in rows:
-            found[answer_id] = TranslationInfo(text, email, at)
-    return found
-
-
 def _pending_query(language: str, field: OpenField | None):
+    fields = current_questionnaire().open_fields
     field_order = case(
         *(
             (and_(Answer.question == f.question, Answer.option == f.option), position)
-            for position, f in enumerate(OPEN_FIELDS)
+            for position, f in enumerate(fields)
         ),
-        else_=len(OPEN_FIELDS),
+        else_=len(fields),
     )
     query = (
         select(Answer.id)
@@ -186,11 +121,12 @@ def pending_answers(
     field. Counted per field first (GROUP BY), then each field's slice of the page is read
     along the (question, option, response_id) index.
     """
-    chosen = open_field(field)
-    if field and chosen is None:
-        raise TranslationError(f"not an open question: {field}")
+    try:
+        chosen = open_field(field) if field else None
+    except UnknownOpenField:
+        raise TranslationError(f"not an open question: {field}") from None
     counts = progress(language)
-    fields = [chosen] if chosen else list(OPEN_FIELDS)
+    fields = [chosen] if chosen else list(current_questionnaire().open_fields)
     page = max(1, page)
     skip, wanted = (page - 1) * per_page, per_page
     total, items = 0, []

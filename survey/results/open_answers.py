@@ -1,4 +1,4 @@
-"""Translation of open answers by the working group, and coding them into categories.
+"""Pages for the working group's work on open answers: translating them, coding them.
 
 `GET /results/translations?to=en&question=q8&show=all&page=2` lists open answers of submitted
 responses written in another language than `to`, grouped by question, each original beside a
@@ -17,13 +17,13 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import _, format_datetime, ngettext
 from flask_login import current_user, login_required
 
-from survey import coding
-from survey import translations as ops
 from survey.auth.access import require_annotator
 from survey.database import begin_write
 from survey.extensions import db
 from survey.i18n import current_language, language_name, languages
-from survey.questionnaire import QUESTIONS_BY_CODE
+from survey.open_answers import UnknownOpenField, coding, open_field
+from survey.open_answers import translating as ops
+from survey.questionnaire import current_questionnaire
 from survey.results import bp
 
 PER_PAGE = 50
@@ -37,32 +37,26 @@ class Group:
     items: list[ops.PendingAnswer]
 
 
-def _number(code: str) -> str:
-    question = QUESTIONS_BY_CODE[code]
-    if question.condition is not None:
-        return f"{question.condition.question[1:]}a"
-    return code[1:]
-
-
 def field_heading(name: str) -> str:
-    field = ops.OPEN_FIELDS_BY_NAME[name]
-    question = QUESTIONS_BY_CODE[field.question]
-    if field.option == "other":
+    questionnaire = current_questionnaire()
+    field = open_field(name)
+    question = questionnaire.question(field.question)
+    number = questionnaire.number(field.question)
+    if field.is_other:
         return _(
             "Question %(number)s, “other” answers: %(question)s",
-            number=_number(field.question),
+            number=number,
             question=question.text,
         )
-    return _(
-        "Question %(number)s: %(question)s", number=_number(field.question), question=question.text
-    )
+    return _("Question %(number)s: %(question)s", number=number, question=question.text)
 
 
 def field_label(name: str) -> str:
-    field = ops.OPEN_FIELDS_BY_NAME[name]
-    if field.option == "other":
-        return _("Question %(number)s (other)", number=_number(field.question))
-    return _("Question %(number)s", number=_number(field.question))
+    field = open_field(name)
+    number = current_questionnaire().number(field.question)
+    if field.is_other:
+        return _("Question %(number)s (other)", number=number)
+    return _("Question %(number)s", number=number)
 
 
 def language_label(code: str) -> str:
@@ -78,9 +72,7 @@ def _state() -> dict:
     target = request.args.get("to") or current_app.config["BABEL_DEFAULT_LOCALE"]
     if target not in languages():
         abort(404)
-    field = request.args.get("question") or None
-    if field is not None and ops.open_field(field) is None:
-        abort(404)
+    field = _requested_field()
     show = request.args.get("show", "untranslated")
     if show not in SHOW_CHOICES:
         show = "untranslated"
@@ -88,8 +80,18 @@ def _state() -> dict:
         page = max(1, int(request.args.get("page", "1")))
     except ValueError:
         page = 1
-    field = ops.open_field(field).field if field else None
     return {"to": target, "question": field, "show": show, "page": page}
+
+
+def _requested_field() -> str | None:
+    """The open field of `?question=` (q8, q6_other or q6), None without; 404 if unknown."""
+    name = request.args.get("question") or None
+    if name is None:
+        return None
+    try:
+        return open_field(name).field
+    except UnknownOpenField:
+        abort(404)
 
 
 def page_url(state: dict, **changes) -> str:
@@ -121,7 +123,7 @@ def _render(state, items, total, pages, typed=None, errors=None, status=200, pro
             progress=progress,
             fields=[
                 (f.field, field_label(f.field), progress.get(f.field, (0, 0)))
-                for f in ops.OPEN_FIELDS
+                for f in current_questionnaire().open_fields
             ],
             languages=[(code, language_name(code)) for code in languages()],
             language_label=language_label,
@@ -212,18 +214,8 @@ def save():
 # --------------------------------------------------------------------------- coding
 
 
-def _coding_question() -> str | None:
-    name = request.args.get("question") or None
-    if name is None:
-        return None
-    field = ops.open_field(name)
-    if field is None:
-        abort(404)
-    return field.field
-
-
 def categories_url(question: str | None, page: int = 1) -> str:
-    query = {"question": question} if question else {}
+    query: dict[str, str | int] = {"question": question} if question else {}
     if page > 1:
         query["page"] = page
     suffix = f"?{urlencode(query)}" if query else ""
@@ -235,7 +227,7 @@ def _render_categories(question, page=1, typed=None, error=None, status=200):
     context = {
         "question": question,
         "heading": field_heading(question) if question else None,
-        "fields": [(f.field, field_label(f.field)) for f in ops.OPEN_FIELDS],
+        "fields": [(f.field, field_label(f.field)) for f in current_questionnaire().open_fields],
         "typed": typed or {},
         "error": error,
         "language": language,
@@ -264,7 +256,7 @@ def _render_categories(question, page=1, typed=None, error=None, status=200):
 @write_on_post
 @login_required
 def categories():
-    question = _coding_question()
+    question = _requested_field()
     try:
         page = max(1, int(request.args.get("page", "1")))
     except ValueError:

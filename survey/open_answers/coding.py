@@ -1,8 +1,8 @@
 """Coding open answers into categories, as the 2013 analysts did by hand ("Financing – 11").
 
 A plain module (no request objects). Categories belong to one open field (q9, q2_role,
-q6_other… see `survey.translations.OPEN_FIELDS`); an answer may be coded into several of
-its field's categories. Counts are computed in the database (GROUP BY).
+q6_other… see `Questionnaire.open_fields`); an answer may be coded into several of its
+field's categories. Counts are computed in the database (GROUP BY).
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ from sqlalchemy.sql import Select
 
 from survey.extensions import db
 from survey.models import SUBMITTED, Answer, AnswerCategory, Category, Response
-from survey.questionnaire import SHORT_TEXT_LIMIT, clean_text
-from survey.translations import CHUNK, OpenField, is_open_answer, open_field
+from survey.open_answers import UnknownOpenField, is_open_answer, open_field
+from survey.open_answers.translating import CHUNK
+from survey.questionnaire import SHORT_TEXT_LIMIT, OpenField, clean_text
 
 NAME_LIMIT = 200
 
@@ -47,10 +48,10 @@ class CodedAnswer:
 
 
 def _field(question: str) -> OpenField:
-    found = open_field(question)
-    if found is None:
-        raise CodingError(f"not an open question: {question}")
-    return found
+    try:
+        return open_field(question)
+    except UnknownOpenField:
+        raise CodingError(f"not an open question: {question}") from None
 
 
 def _answers_of(field: OpenField) -> Select:
@@ -67,15 +68,6 @@ def _answers_of(field: OpenField) -> Select:
     )
 
 
-def categories(question: str) -> list[Category]:
-    field = _field(question)
-    return list(
-        db.session.scalars(
-            select(Category).where(Category.question == field.field).order_by(Category.name_en)
-        )
-    )
-
-
 def category_counts(question: str, response_ids_subquery=None) -> list[CategoryCount]:
     """Answers coded into each category of `question`, most first (zero counts included).
 
@@ -83,10 +75,10 @@ def category_counts(question: str, response_ids_subquery=None) -> list[CategoryC
     the dashboard's filtered respondents) restricts the count to those responses.
     """
     field = _field(question)
-    coded = _answers_of(field).with_only_columns(Answer.id.label("answer_id"))
+    answers = _answers_of(field).with_only_columns(Answer.id.label("answer_id"))
     if response_ids_subquery is not None:
-        coded = coded.where(Answer.response_id.in_(response_ids_subquery))
-    coded = coded.subquery()
+        answers = answers.where(Answer.response_id.in_(response_ids_subquery))
+    coded = answers.subquery()
     counted = (
         select(AnswerCategory.category_id, func.count().label("n"))
         .join(coded, coded.c.answer_id == AnswerCategory.answer_id)
@@ -110,10 +102,10 @@ def category_counts(question: str, response_ids_subquery=None) -> list[CategoryC
 def coding_progress(question: str, response_ids_subquery=None) -> tuple[int, int]:
     """(open answers of `question`, of which coded into at least one category)."""
     field = _field(question)
-    answers = _answers_of(field)
+    query = _answers_of(field)
     if response_ids_subquery is not None:
-        answers = answers.where(Answer.response_id.in_(response_ids_subquery))
-    answers = answers.subquery()
+        query = query.where(Answer.response_id.in_(response_ids_subquery))
+    answers = query.subquery()
     total = db.session.scalar(select(func.count()).select_from(answers)) or 0
     coded = (
         db.session.scalar(
@@ -175,7 +167,7 @@ def answers_with_categories(
     ).all()
     coded = codings([row[0] for row in rows])
     return [
-        CodedAnswer(answer_id, text, language, uuid, frozenset(coded.get(answer_id, ())))
+        CodedAnswer(answer_id, text or "", language, uuid, frozenset(coded.get(answer_id, ())))
         for answer_id, text, language, uuid in rows
     ], total
 

@@ -1,0 +1,183 @@
+"""Results of the survey, counted in the database: totals, every question, segments.
+
+A plain package (no request objects): the dashboard, the JSON API and the exports call it.
+Only submitted responses count; drafts are reported separately as `in_progress`.
+
+- `counters`: the live counters (table `result_counts`), written as submissions are taken
+  in and read for most requests;
+- `from_answers`: counting from the answers (GROUP BY), for every other request;
+- `body`: the results body, each question's entry made by its type;
+- `statistics`: chi-square tests between segments;
+- `cache`: per-process results under the data version.
+
+The counters are used only while they hold exactly the responses marked counted; both paths
+give the same figures.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import func, literal, null, select, union_all
+
+from survey.aggregation import counters, from_answers
+from survey.aggregation.body import result_body, segment_values
+from survey.aggregation.cache import cached
+from survey.aggregation.statistics import chi_square_tests, prepare_statistics
+from survey.database import begin_write
+from survey.extensions import db
+from survey.models import DRAFT, RESPONSES, SUBMITTED
+from survey.questionnaire import current_questionnaire
+from survey.questionnaire.figures import Figures
+from survey.selection import LANGUAGE, FilterError, Filters, question_reference
+
+__all__ = [
+    "aggregate_results",
+    "comparable_questions",
+    "compare_segments",
+    "data_version",
+    "prepare_statistics",
+    "take_in_new_submissions",
+    "version_info",
+]
+
+#: The row of `version_info`'s query that counts submitted responses not counted yet.
+UNCOUNTED = "uncounted"
+
+
+def count(filters: Filters, segment: str | None) -> dict[str, Figures]:
+    """Every figure, per segment value: from the live counters when they can serve the
+    request and hold exactly the submitted responses, otherwise counted from the answers.
+    `RESULT_COUNTS = False` always counts from the answers."""
+    if current_app.config.get("RESULT_COUNTS", True) and counters.servable(filters, segment):
+        figures = counters.read(filters, segment)
+        if figures is not None:
+            return figures
+    return from_answers.count_from_answers(filters, segment)
+
+
+def _languages() -> tuple[str, ...]:
+    return tuple(current_app.config["LANGUAGES"])
+
+
+def _checked_locale(locale: str | None) -> str:
+    if not locale:
+        return str(current_app.config["BABEL_DEFAULT_LOCALE"])
+    if locale not in _languages():
+        raise FilterError(_("Unknown language: “%(value)s”.", value=locale))
+    return locale
+
+
+def aggregate_results(filters: Filters | None = None, locale: str = "en") -> dict[str, Any]:
+    """The body of GET /api/results: totals and every question for the filtered responses."""
+    filters = filters or Filters()
+    locale = _checked_locale(locale)
+    questionnaire = current_questionnaire()
+    key = ("results", data_version(), filters, locale)
+
+    def compute() -> dict[str, Any]:
+        figures = count(filters, None).get("", Figures())
+        with force_locale(locale):
+            return result_body(questionnaire, figures, _languages(), locale)
+
+    return cached(key, compute)
+
+
+def comparable_questions() -> list[str]:
+    """What ?compare= accepts: "lang" and the questions answered with one option."""
+    return [LANGUAGE, *(q.code for q in current_questionnaire().where("segmentable"))]
+
+
+def check_comparable(compare: str) -> None:
+    """FilterError unless ?compare= accepts `compare`."""
+    if compare in comparable_questions():
+        return
+    question = current_questionnaire().get(compare)
+    if question is None:
+        raise FilterError(_("Results cannot be compared by “%(value)s”.", value=compare))
+    raise FilterError(
+        _(
+            "Results cannot be compared by question %(number)s (“%(text)s”): only questions "
+            "answered with one option divide respondents into segments.",
+            **question_reference(question),
+        )
+    )
+
+
+def compare_segments(
+    compare: str, filters: Filters | None = None, locale: str = "en"
+) -> dict[str, Any]:
+    """The results side by side per segment, with chi-square tests of independence.
+
+    Segments are the values of `compare` (a language, or an option of a segment question);
+    respondents who did not answer the compared question are in no segment. Each segment
+    carries the same body as `aggregate_results`; `tests` holds a chi-square test per tested
+    question other than the compared one (`statistics.chi_square_tests`).
+    """
+    filters = filters or Filters()
+    questionnaire = current_questionnaire()
+    check_comparable(compare)
+    locale = _checked_locale(locale)
+    key = ("compare", data_version(), compare, filters, locale)
+
+    def compute() -> dict[str, Any]:
+        figures = count(filters, compare)
+        with force_locale(locale):
+            segments = []
+            for value, label in segment_values(
+                questionnaire, compare, figures, _languages(), locale
+            ):
+                segment = figures.get(value, Figures())
+                body = result_body(questionnaire, segment, _languages(), locale)
+                segments.append({"value": value, "label": label, **body})
+            tests = chi_square_tests(questionnaire, compare, segments)
+            return {"compare": compare, "segments": segments, "tests": tests}
+
+    return cached(key, compute)
+
+
+def data_version() -> str:
+    """A short string that changes whenever a response is started, submitted or removed.
+
+    Used for live polling and as the cache key of the results; see `version_info`.
+    """
+    return str(version_info()["version"])
+
+
+def version_info() -> dict[str, Any]:
+    """`{"version": data_version(), "total": submitted responses, "in_progress": drafts}`.
+
+    New submissions are counted into the live counters first. The version holds the number
+    of submitted responses *and* of those not counted yet (one submitted after that): a body
+    counted from the counters under this version may lack those, but counting them changes
+    the version, so a cached body is never served once they are in.
+    """
+    take_in_new_submissions()
+    r = RESPONSES
+    latest = func.max(r.c.submitted_at)
+    by_status = select(r.c.status, func.count(), latest).group_by(r.c.status)
+    uncounted = select(literal(UNCOUNTED), func.count(), null()).where(counters.not_yet_counted(r))
+    rows = db.session.execute(union_all(by_status, uncounted)).all()
+    found = {status: (number, last) for status, number, last in rows}
+    submitted, last = found.get(SUBMITTED, (0, None))
+    drafts = found.get(DRAFT, (0, None))[0]
+    waiting = found.get(UNCOUNTED, (0, None))[0]
+    stamp = last.isoformat() if hasattr(last, "isoformat") else str(last or "")
+    return {
+        "version": f"{submitted}.{waiting}.{drafts}.{stamp}",
+        "total": submitted,
+        "in_progress": drafts,
+    }
+
+
+def take_in_new_submissions() -> None:
+    """Take responses submitted since the last read into the counters, in a transaction of
+    its own (committed before the results are read). Nothing to do is one index probe."""
+    if not counters.new_submission_count(db.session.connection()):
+        return
+    begin_write()
+    counters.count_new_submissions(db.session.connection())
+    db.session.commit()

@@ -1,0 +1,162 @@
+"""Counting the results from the answers: a handful of GROUP BY queries in the database.
+
+Used for every request the live counters cannot serve (several filters, ranked items, a
+comparison with an option filter), and whenever the counters are out of step. Nothing loads
+responses into Python; nothing here uses request objects.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Select, and_, case, func, literal, select
+
+from survey.extensions import db
+from survey.models import ANSWERS, DRAFT, RESPONSES, SUBMITTED
+from survey.questionnaire import OTHER, current_questionnaire
+from survey.questionnaire.figures import OPTION, OTHER_TEXTS, RANK, RESPONDENTS, Figures
+from survey.selection import LANGUAGE, Filters, matching
+
+
+def population(filters: Filters, segment: str | None, statuses: Iterable[str]) -> Select:
+    """Responses matching the filters, with their segment value: SELECT id, seg, status, lang.
+
+    `segment` is None (one segment, ""), "lang" or the code of a segment question, whose
+    answer (one option) is the respondent's segment; respondents who did not answer it are
+    in no segment.
+    """
+    r = RESPONSES
+    source: Any = r
+    if segment is None:
+        seg: Any = literal("")
+    elif segment == LANGUAGE:
+        seg = r.c.language
+    else:
+        s = ANSWERS.alias("s")
+        seg = s.c.option
+        source = r.join(s, and_(s.c.response_id == r.c.id, s.c.question == segment))
+    return (
+        select(r.c.id.label("id"), seg.label("seg"), r.c.status.label("status"), r.c.language)
+        .select_from(source)
+        .where(*matching(filters, r, statuses=tuple(statuses)))
+    )
+
+
+def count_from_answers(filters: Filters, segment: str | None) -> dict[str, Figures]:
+    """Every figure, per segment value, in a handful of GROUP BY queries.
+
+    One query per shape: respondents per status and language; rows per (question, option)
+    (served by the (question, option, response_id) index); rows per (question, option, rank)
+    for rankings; distinct respondents per question for the questions answered with several
+    rows; "other" answers that carry a text. Which questions each shape counts is what the
+    question types say they need (`Question.counted`).
+
+    Without filters or comparison the answers are counted over the whole table (the index
+    alone) minus the drafts' answers (few, found by response), which avoids checking every
+    answer row against the set of submitted responses.
+    """
+    questionnaire = current_questionnaire()
+    session = db.session
+    everyone = population(filters, segment, (SUBMITTED, DRAFT)).subquery("p")
+    totals = session.execute(
+        select(everyone.c.seg, everyone.c.status, everyone.c.language, func.count()).group_by(
+            everyone.c.seg, everyone.c.status, everyone.c.language
+        )
+    ).all()
+
+    a = ANSWERS
+    scopes: list[tuple[Any, Any, tuple[Any, ...], int]]
+    if segment is not None:
+        # Segments: join the answers to (response id, segment value) of the population.
+        submitted = population(filters, segment, (SUBMITTED,)).subquery("p")
+        scopes = [(submitted.c.seg, a.join(submitted, submitted.c.id == a.c.response_id), (), 1)]
+    elif filters:
+        # Filtered: a semi-join (IN) that the database answers with a hash or a probe.
+        ids = population(filters, None, (SUBMITTED,)).with_only_columns(RESPONSES.c.id)
+        scopes = [(literal(""), a, (a.c.response_id.in_(ids),), 1)]
+    else:
+        # Drafts are few: the join starts from them and finds their answers by response.
+        drafts = RESPONSES.join(a, a.c.response_id == RESPONSES.c.id)
+        scopes = [
+            (literal(""), a, (), 1),
+            (literal(""), drafts, (RESPONSES.c.status == DRAFT,), -1),
+        ]
+
+    def run(group_by: Sequence[Any], aggregates: Sequence[Any], where: Sequence[Any]) -> list:
+        """Rows (seg, *group_by, *aggregates) summed over the scopes (drafts subtracted).
+
+        A constant segment is left out of GROUP BY so that the database can aggregate in
+        the order of the (question, option, response_id) index instead of sorting. A row
+        that only drafts had (all zero once they are subtracted) is left out, as it would be
+        with any filter: what only drafts answered is not a result.
+        """
+        merged: dict[tuple, list[int]] = {}
+        for seg, source, conditions, sign in scopes:
+            keys = (*group_by,) if segment is None else (seg, *group_by)
+            query = (
+                select(seg.label("seg"), *group_by, *aggregates)
+                .select_from(source)
+                .where(*where, *conditions)
+                .group_by(*keys)
+            )
+            for row in session.execute(query):
+                key, values = tuple(row[: 1 + len(group_by)]), row[1 + len(group_by) :]
+                total = merged.setdefault(key, [0] * len(aggregates))
+                for i, value in enumerate(values):
+                    total[i] += sign * int(value or 0)
+        return [(*key, *values) for key, values in merged.items() if any(values)]
+
+    options = run(
+        (a.c.question, a.c.option),
+        (func.count(),),
+        (a.c.question.in_(questionnaire.counting(OPTION)),),
+    )
+    # Counts per rank as columns (not GROUP BY rank): the index order serves the grouping.
+    highest = questionnaire.max_rank
+    rank_columns = [func.count(case((a.c.rank == rank, 1))) for rank in range(1, highest + 1)]
+    rank_columns += [
+        func.count(case((a.c.rank.is_(None), 1))),
+        func.count(case((a.c.rank > highest, 1))),
+    ]
+    rank_rows = run(
+        (a.c.question, a.c.option),
+        rank_columns,
+        (a.c.question.in_(questionnaire.counting(RANK)),),
+    )
+    respondents = run(
+        (a.c.question,),
+        (func.count(func.distinct(a.c.response_id)),),
+        (a.c.question.in_(questionnaire.counting(RESPONDENTS)),),
+    )
+    others = run(
+        (a.c.question,),
+        (func.count(),),
+        (
+            a.c.question.in_(questionnaire.counting(OTHER_TEXTS)),
+            a.c.option == OTHER,
+            a.c.text.is_not(None),
+            a.c.text != "",
+        ),
+    )
+
+    per_segment: dict[str, Figures] = defaultdict(Figures)
+    for seg, status, language, count in totals:
+        figures = per_segment[seg]
+        if status == SUBMITTED:
+            figures.total += count
+            figures.languages[language] += count
+        else:
+            figures.in_progress += count
+    for seg, question, option, count in options:
+        per_segment[seg].options[question][option] = count
+    for seg, question, option, *by_rank in rank_rows:
+        given = per_segment[seg].ranks[question][option]
+        given.update({rank: by_rank[rank - 1] for rank in range(1, highest + 1)})
+        given[None] = by_rank[highest]
+    for seg, question, count in respondents:
+        per_segment[seg].respondents[question] = count
+    for seg, question, count in others:
+        per_segment[seg].others[question] = count
+    return per_segment

@@ -1,0 +1,265 @@
+"""Choice questions: single choice, yes/no and multiple choice, optionally with "other"."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from flask_babel import _, force_locale
+
+from survey.i18n import lazy_gettext as _l
+from survey.questionnaire.answers import (
+    OTHER,
+    SHORT_TEXT_LIMIT,
+    AnswerRow,
+    Parsed,
+    clean_text,
+    single_value,
+)
+from survey.questionnaire.base import OpenField, Option, Question, ShownAnswer
+from survey.questionnaire.columns import (
+    CodeColumn,
+    Column,
+    FlagColumn,
+    OtherTextColumn,
+    TranslationColumn,
+    translation_name,
+)
+from survey.questionnaire.figures import OPTION, OTHER_TEXTS, RESPONDENTS, Figures, percent
+
+if TYPE_CHECKING:
+    from survey.questionnaire.answers import FormData, Known, StoredAnswer
+
+OPTION_SCHEMA = {
+    "type": "object",
+    "required": ["code", "label", "count", "percent"],
+    "properties": {
+        "code": {"type": "string"},
+        "label": {"type": "string"},
+        "count": {"type": "integer", "minimum": 0},
+        "percent": {
+            "type": "number",
+            "description": "count / answered × 100, one decimal (0 when nobody answered).",
+        },
+    },
+}
+
+
+def options_result_schema() -> dict[str, Any]:
+    return {
+        "percent_base": {
+            "type": "string",
+            "enum": ["answered", "respondents"],
+            "description": (
+                "Percentages are of the respondents who answered; `respondents` (multiple "
+                "choice) means one respondent may choose several options."
+            ),
+        },
+        "options": {"type": "array", "items": OPTION_SCHEMA},
+    }
+
+
+def option_entries(
+    labelled: Sequence[tuple[str, str]], counts: Mapping[str, int], answered: int
+) -> list[dict[str, Any]]:
+    return [
+        {
+            "code": code,
+            "label": label,
+            "count": counts.get(code, 0),
+            "percent": percent(counts.get(code, 0), answered),
+        }
+        for code, label in labelled
+    ]
+
+
+@dataclass(frozen=True, kw_only=True, eq=False)
+class CodedQuestion(Question):
+    """Answered by choosing codes from a list: counted per option, shown as a table of
+    options, a filter (chose one of these), a cell of the live counters."""
+
+    result_macro: ClassVar[str] = "choice_result"
+    comparison_macro: ClassVar[str] = "choice_comparison"
+    answer_macro: ClassVar[str] = "choice_answer"
+    filterable: ClassVar[bool] = True
+    is_cell: ClassVar[bool] = True
+    answer_heading: ClassVar[Any] = _l("Answer")
+    #: How its percentages are based (the results' `percent_base`).
+    percent_base: ClassVar[str] = "answered"
+
+    def result_schema(self) -> dict[str, Any]:
+        return options_result_schema()
+
+
+@dataclass(frozen=True, kw_only=True, eq=False)
+class ChoiceQuestion(CodedQuestion):
+    options: tuple[Option, ...]
+    #: Field that holds the text of the "other" option, when the question has one.
+    other_field: str | None = None
+    #: Longest "other" text.
+    other_limit: ClassVar[int] = SHORT_TEXT_LIMIT
+
+    @property
+    def option_codes(self) -> tuple[str, ...]:
+        return tuple(option.code for option in self.options)
+
+    # ------------------------------------------------------------------ the form
+
+    def field_names(self, known: Known | None = None) -> list[str]:
+        return [self.code] + ([self.other_field] if self.other_field else [])
+
+    def _other_text(self, form: FormData) -> Parsed:
+        """The "other" specification; allowed to be empty (the choice is still stored)."""
+        raw, error = single_value(form, self.other_field or "")
+        if error or raw is None:
+            return Parsed(error=error)
+        text, error = clean_text(raw, self.other_limit)
+        return Parsed(rows=[AnswerRow(self.code, OTHER, text=text or None)], error=error)
+
+    def _option_row(self, code: str, form: FormData) -> Parsed:
+        if code == OTHER and self.other_field:
+            parsed = self._other_text(form)
+            return parsed if parsed.rows or parsed.error else Parsed([AnswerRow(self.code, code)])
+        return Parsed([AnswerRow(self.code, code)])
+
+    def to_form(self, rows: Sequence[AnswerRow]) -> dict[str, list[str]]:
+        values = {self.code: [row.option for row in rows]}
+        if self.other_field:
+            values[self.other_field] = [row.text for row in rows if row.text]
+        return values
+
+    # ------------------------------------------------------------------ labels and counting
+
+    def option_labels(self, language: str) -> dict[str, str]:
+        with force_locale(language):
+            return {option.code: str(option.label) for option in self.options}
+
+    def open_fields(self) -> tuple[OpenField, ...]:
+        if not self.other_field:
+            return ()
+        return (OpenField(self.other_field, self.code, OTHER),)
+
+    @property
+    def counted(self) -> frozenset[str]:
+        return frozenset({OPTION, OTHER_TEXTS} if self.other_field else {OPTION})
+
+    def result_entry(self, figures: Figures, answered: int, language: str) -> dict[str, Any]:
+        counts = figures.options.get(self.code, {})
+        labelled = list(self.option_labels(language).items())
+        labelled += [(code, code) for code in sorted(set(counts) - set(self.option_codes))]
+        entry: dict[str, Any] = {
+            "percent_base": self.percent_base,
+            "options": option_entries(labelled, counts, answered),
+        }
+        if self.other_field:
+            entry["other_count"] = figures.others.get(self.code, 0)
+        return entry
+
+    def result_schema(self) -> dict[str, Any]:
+        return {
+            **super().result_schema(),
+            "other_count": {
+                "type": "integer",
+                "description": "How many 'other' answers carry a text (texts are not here).",
+            },
+        }
+
+    def filter_choices(self, entry: Mapping[str, Any], language: str) -> dict[str, Any] | None:
+        return {"options": list(self.option_labels(language).items())}
+
+    # ------------------------------------------------------------------ the dataset
+
+    def other_columns(self) -> list[Column]:
+        if not self.other_field:
+            return []
+        return [
+            OtherTextColumn(self.other_field, "other_text", self.code, OTHER, self),
+            TranslationColumn(
+                translation_name(self.other_field), "translation", self.code, OTHER, self
+            ),
+        ]
+
+    def dropped_reason(self, column: Column, given: str) -> str:
+        if self.condition is None and column.name == self.other_field:
+            return _(
+                "%(column)s has text, but %(question)s is not 'other'.",
+                column=column.name,
+                question=self.code,
+            )
+        return super().dropped_reason(column, given)
+
+    def shown_answer(
+        self, rows: Sequence[StoredAnswer], translations: Mapping[int, str], language: str
+    ) -> ShownAnswer:
+        labels = self.option_labels(language)
+        values = [{"label": labels.get(row.option, row.option), "other": row.text} for row in rows]
+        return ShownAnswer(self.answer_macro, values)
+
+
+@dataclass(frozen=True, kw_only=True, eq=False)
+class SingleChoiceQuestion(ChoiceQuestion):
+    type: ClassVar[str] = "single"
+    form_macro: ClassVar[str] = "single_choice"
+    segmentable: ClassVar[bool] = True
+    tested: ClassVar[bool] = True
+
+    def parse_asked(self, form: FormData, known: Known) -> Parsed:
+        value, error = single_value(form, self.code)
+        if error or value is None:
+            # Text typed into "other" without choosing it is dropped, as the contract says.
+            return Parsed(error=error)
+        if value not in self.option_codes:
+            return Parsed(error=_("Please choose one of the options listed."))
+        return self._option_row(value, form)
+
+    def export_columns(self) -> list[Column]:
+        return [CodeColumn(self.code, self.type, self.code, None, self), *self.other_columns()]
+
+
+@dataclass(frozen=True, kw_only=True, eq=False)
+class YesNoQuestion(SingleChoiceQuestion):
+    type: ClassVar[str] = "yesno"
+    form_macro: ClassVar[str] = "yes_no"
+    options: tuple[Option, ...] = (Option("yes", _l("Yes")), Option("no", _l("No")))
+
+
+@dataclass(frozen=True, kw_only=True, eq=False)
+class MultipleChoiceQuestion(ChoiceQuestion):
+    type: ClassVar[str] = "multiple"
+    form_macro: ClassVar[str] = "multiple_choice"
+    answer_macro: ClassVar[str] = "choices_answer"
+    percent_base: ClassVar[str] = "respondents"
+
+    def parse_asked(self, form: FormData, known: Known) -> Parsed:
+        chosen = [value for value in form.getlist(self.code) if value != ""]
+        if any(value not in self.option_codes for value in chosen):
+            return Parsed(error=_("Please choose from the options listed."))
+        result = Parsed()
+        for code in self.option_codes:
+            if code in chosen:
+                parsed = self._option_row(code, form)
+                result.rows += parsed.rows
+                result.error = result.error or parsed.error
+        return result
+
+    @property
+    def counted(self) -> frozenset[str]:
+        return super().counted | {RESPONDENTS}
+
+    def answered(self, figures: Figures) -> int:
+        return figures.respondents.get(self.code, 0)
+
+    def export_columns(self) -> list[Column]:
+        """One 0/1 column per option ("other" as `<code>_other_chosen`), then its text."""
+        columns: list[Column] = []
+        for option in self.options:
+            if option.code == OTHER and self.other_field:
+                continue
+            columns.append(
+                FlagColumn(f"{self.code}_{option.code}", "flag", self.code, option.code, self)
+            )
+        if self.other_field:
+            chosen = FlagColumn(f"{self.code}_{OTHER}_chosen", "flag", self.code, OTHER, self)
+            columns += [chosen, *self.other_columns()]
+        return columns

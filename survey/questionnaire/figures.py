@@ -1,0 +1,60 @@
+"""What is counted for the results: the figures of one set of respondents (a segment).
+
+Counting (from the answers or from the live counters, `survey.aggregation`) fills these in
+the database; each question type says which figures it needs (`Question.counted`) and turns
+them into its entry of the results (`Question.result_entry`). The metric names are also the
+`metric` column of the live counters (table `result_counts`).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+#: Answer rows per (question, option): a chosen option, a text answer (option "").
+OPTION = "option"
+#: Answer rows per (ranking question, item, rank); rank None is "not ranked".
+RANK = "rank"
+#: Respondents who answered a question stored in several rows.
+RESPONDENTS = "distinct"
+#: "Other" answers that carry a text.
+OTHER_TEXTS = "other"
+
+
+def _ranks() -> defaultdict[str, defaultdict[str, dict[int | None, int]]]:
+    return defaultdict(lambda: defaultdict(dict))
+
+
+@dataclass
+class Figures:
+    """The counts of one segment of submitted responses (and of its drafts)."""
+
+    total: int = 0
+    in_progress: int = 0
+    languages: defaultdict[str, int] = field(default_factory=lambda: defaultdict(int))
+    #: question -> option -> answer rows
+    options: defaultdict[str, dict[str, int]] = field(default_factory=lambda: defaultdict(dict))
+    #: question -> item -> rank (None: not ranked) -> respondents
+    ranks: defaultdict[str, defaultdict[str, dict[int | None, int]]] = field(default_factory=_ranks)
+    #: question -> respondents who answered it
+    respondents: dict[str, int] = field(default_factory=dict)
+    #: question -> "other" answers with a text
+    others: dict[str, int] = field(default_factory=dict)
+
+    def option_count(self, question: str, option: str) -> int:
+        return self.options.get(question, {}).get(option, 0)
+
+
+def rounded(numerator: int, denominator: int, places: int) -> float | None:
+    """numerator / denominator rounded half up (as people round), or None for 0 / 0."""
+    if not denominator:
+        return None
+    quantum = Decimal(1).scaleb(-places)
+    return float((Decimal(numerator) / Decimal(denominator)).quantize(quantum, ROUND_HALF_UP))
+
+
+def percent(count: int, answered: int) -> float:
+    """count / answered × 100, one decimal; 0 when nobody answered."""
+    value = rounded(count * 100, answered, 1)
+    return 0.0 if value is None else value

@@ -1,0 +1,196 @@
+"""Which responses to count, list or export: filters, their errors, and the one function that
+turns filters into SQL (`matching`).
+
+The results, the API, the dashboard's open-answer lists, the response pages and every export
+select respondents here, so a filter means the same everywhere. A plain module (no request
+objects): the views and the CLI read filters from their arguments with `Filters.from_args`.
+
+- `lang=ru`: respondents who answered in Russian;
+- `q2=yes`, `q6=government&q6=business` (or `q6=government,business`): chose one of these
+  options; options of one question are OR-ed, different questions AND-ed;
+- `q3=NA`: a country (`na` is "prefer not to say", `NA` Namibia);
+- `q14=libraries`: ranked the item (an item marked N/A does not count).
+
+Which questions are filters and what a value means is the question type's business
+(`Question.filterable`, `filter_values`, `filter_condition`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import ColumnElement, FromClause, Table, exists, literal, select
+
+from survey.models import ANSWERS, RESPONSES, SUBMITTED
+from survey.questionnaire import Question, current_questionnaire
+
+LANGUAGE = "lang"
+#: Query arguments that are never filters (presentation, paging, API options).
+NOT_FILTERS = frozenset({"compare", "locale", "format", "limit", "offset", "page", "sort"})
+#: Longest question text quoted in a message.
+QUOTED_TEXT = 80
+
+
+class FilterError(ValueError):
+    """A filter or comparison the questionnaire does not know; the message is for the user."""
+
+
+def question_reference(question: Question) -> dict[str, str]:
+    """A question as people know it, for messages: `number` and (the start of) its `text`."""
+    text = str(question.text)
+    if len(text) > QUOTED_TEXT:
+        text = text[: QUOTED_TEXT - 1].rstrip() + "…"
+    return {"number": current_questionnaire().number(question.code), "text": text}
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which submitted responses to count: a language and chosen options.
+
+    `answers` holds (question code, option codes) in questionnaire order, the options in the
+    question's order, so equal filters are equal values (they key the results cache).
+    """
+
+    language: str | None = None
+    answers: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    @classmethod
+    def from_args(cls, args: Any) -> Filters:
+        """Filters from query arguments (a MultiDict); FilterError for what is not known.
+
+        Keys that are not filters (compare, locale, format, ...) and empty values are
+        ignored; a value may also list several options separated by commas.
+        """
+        questionnaire = current_questionnaire()
+        languages = _values(args, LANGUAGE)
+        if len(languages) > 1:
+            raise FilterError(_("Choose only one language of the answers."))
+        if languages and languages[0] not in current_app.config["LANGUAGES"]:
+            raise FilterError(_("Unknown language: “%(value)s”.", value=languages[0]))
+        chosen: dict[str, set[str]] = {}
+        for key in args:
+            if key == LANGUAGE or key in NOT_FILTERS:
+                continue
+            question = questionnaire.get(key)
+            if question is None:
+                if _looks_like_a_question(key):
+                    raise FilterError(_("This survey has no question “%(value)s”.", value=key))
+                continue
+            values = _values(args, key)
+            if not values:
+                continue
+            if not question.filterable:
+                raise FilterError(
+                    _(
+                        "Results cannot be filtered by question %(number)s (“%(text)s”): only "
+                        "answers chosen from a list can be filters.",
+                        **question_reference(question),
+                    )
+                )
+            known = set(question.filter_values())
+            for value in values:
+                if value not in known:
+                    raise FilterError(
+                        _(
+                            "Question %(number)s (“%(text)s”) has no option “%(value)s”.",
+                            value=value,
+                            **question_reference(question),
+                        )
+                    )
+            chosen.setdefault(key, set()).update(values)
+        answers = tuple(
+            (q.code, tuple(code for code in q.filter_values() if code in chosen[q.code]))
+            for q in questionnaire.questions
+            if q.code in chosen
+        )
+        return cls(language=languages[0] if languages else None, answers=answers)
+
+    def to_args(self) -> list[tuple[str, str]]:
+        """Query arguments that `from_args` reads back into the same filters."""
+        pairs = [(LANGUAGE, self.language)] if self.language else []
+        pairs += [(code, option) for code, options in self.answers for option in options]
+        return pairs
+
+    def describe(self) -> str:
+        """The filters as query arguments, for the access log ("none" without filters)."""
+        return " ".join(f"{key}={value}" for key, value in self.to_args()) or "none"
+
+    def __bool__(self) -> bool:
+        return bool(self.language or self.answers)
+
+
+def _values(args: Any, key: str) -> list[str]:
+    values: list[str] = []
+    for raw in args.getlist(key):
+        values += [part.strip() for part in raw.split(",") if part.strip()]
+    return values
+
+
+def _looks_like_a_question(key: str) -> bool:
+    """`q99`: meant as a question, so an unknown one is an error rather than ignored."""
+    return key.startswith("q") and key[1:2].isdigit()
+
+
+# --------------------------------------------------------------------------- SQL
+
+
+def matching(
+    filters: Filters,
+    responses: FromClause = RESPONSES,
+    *,
+    statuses: Sequence[str] | None = (SUBMITTED,),
+    correlated: bool = False,
+) -> list[ColumnElement[bool]]:
+    """Conditions on `responses` (the table or an alias) that select what the filters select.
+
+    `statuses`: the response statuses to keep (None: any; the caller checks). Each answer
+    filter is `id IN (SELECT response_id FROM answers WHERE …)` on the answers index, or with
+    `correlated` a probe of that index per response, which lets a query that walks responses
+    in some order stop after a LIMIT (the newest open answers).
+    """
+    conditions: list[ColumnElement[bool]] = []
+    if statuses is not None:
+        statuses = tuple(statuses)
+        status = responses.c.status
+        conditions.append(status == statuses[0] if len(statuses) == 1 else status.in_(statuses))
+    if filters.language:
+        conditions.append(responses.c.language == filters.language)
+    questionnaire = current_questionnaire()
+    for code, options in filters.answers:
+        chose = ANSWERS.alias(f"filter_{code}")
+        condition = questionnaire.question(code).filter_condition(chose, options)
+        if correlated:
+            conditions.append(probe(chose, responses.c.id, condition))
+        else:
+            conditions.append(responses.c.id.in_(select(chose.c.response_id).where(*condition)))
+    return conditions
+
+
+def probe(
+    answers: Table | FromClause, response_id: Any, conditions: Iterable[ColumnElement[bool]]
+) -> ColumnElement[bool]:
+    """ "This response has such an answer" as a per-row index probe.
+
+    A scalar subquery with LIMIT 1 is one PostgreSQL cannot turn into a semi-join or a hashed
+    subplan over every matching answer (it does that to EXISTS), so a LIMIT on the outer
+    query stops the walk early; SQLite runs it as the same correlated probe as EXISTS.
+    """
+    return (
+        select(literal(1))
+        .select_from(answers)
+        .where(answers.c.response_id == response_id, *conditions)
+        .limit(1)
+        .scalar_subquery()
+        .is_not(None)
+    )
+
+
+def has_answer(
+    answers: Table | FromClause, response_id: Any, conditions: Iterable[ColumnElement[bool]]
+) -> ColumnElement[bool]:
+    """EXISTS (an answer of this response meeting the conditions)."""
+    return exists().where(answers.c.response_id == response_id, *conditions)
