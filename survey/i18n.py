@@ -7,7 +7,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from functools import cache
-from typing import Any
+from typing import Any, TypeGuard
 from urllib.parse import unquote, urlsplit
 
 from babel import Locale
@@ -89,7 +89,7 @@ _NOT_IN_A_REDIRECT = re.compile(r"[\x00-\x20\x7f\\]")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-def is_safe_local_path(target: str | None) -> bool:
+def is_safe_local_path(target: str | None) -> TypeGuard[str]:
     """Whether `target` is a path on this site, safe to redirect a browser to (`?next=`).
 
     `////evil.example` has no host for `urlsplit`, yet Werkzeug collapses it to

@@ -23,10 +23,10 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
     false,
-    inspect,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm.attributes import get_history
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from survey.extensions import db
@@ -240,8 +240,7 @@ def end_sessions_on_account_change(_mapper, _connection, user: User) -> None:
     Here rather than in each command or page that changes an account, so that none can
     forget it.
     """
-    state = inspect(user)
-    if any(state.attrs[name].history.has_changes() for name in _SESSION_ENDING_CHANGES):
+    if any(get_history(user, name).has_changes() for name in _SESSION_ENDING_CHANGES):
         user.session_generation = (user.session_generation or 0) + 1
 
 

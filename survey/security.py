@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, current_app, render_template, request, url_for
 from flask_babel import _
 from flask_wtf.csrf import CSRFError
@@ -90,11 +92,13 @@ def confine_rate_limiter(app: Flask, blueprint: str) -> None:
         owner = getattr(hook, "__self__", None) or next(iter(getattr(hook, "args", ())), None)
         return owner is limiter
 
-    for hooks, keep in (
+    # Three dicts of differently typed hooks, handled alike.
+    registries: tuple[tuple[dict[Any, list[Any]], bool], ...] = (
         (app.before_request_funcs, False),  # the decorators check: nothing is left to do
         (app.after_request_funcs, True),
         (app.teardown_request_funcs, True),
-    ):
+    )
+    for hooks, keep in registries:
         found = [hook for hook in hooks.get(None, []) if is_limiter_hook(hook)]
         if len(found) != 1:
             raise RuntimeError(f"expected one Flask-Limiter hook, found {found!r}")

@@ -20,10 +20,11 @@ def _login_limit() -> str:
 def login():
     form = LoginForm()
     if form.validate_on_submit():
-        email = form.email.data.strip().lower()
+        email = (form.email.data or "").strip().lower()
         throttle.slow_down(email)  # before the database: no connection is held meanwhile
         user = db.session.scalar(select(User).where(func.lower(User.email) == email))
-        if passwords.verify(user, form.password.data) and login_user(user):
+        verified = passwords.verify(user, form.password.data or "")  # hashes even for no user
+        if verified and user is not None and login_user(user):
             throttle.succeeded(email)
             sessions.begin(user)
             target = request.args.get("next")

@@ -51,7 +51,7 @@ def register(app: Flask) -> None:
         else:
             begin_write()
             # Checked again row by row as it deletes: a draft saved meanwhile stays.
-            count = db.session.execute(delete(Response).where(stale)).rowcount
+            count = db.session.connection().execute(delete(Response).where(stale)).rowcount
             db.session.commit()
         when = format_datetime(cutoff, "yyyy-MM-dd HH:mm") + " UTC"
         if dry_run:

@@ -223,11 +223,13 @@ def _prepare_start() -> None:
 def _start() -> Draft:
     """This browser's new draft: the one its prepared token already made, else a new one
     (counted against `START_RATE_LIMIT` for the address)."""
-    token = session.get(START_KEY)
-    response = find_by_resume_token(token)
-    if response is None:
+    prepared: str | None = session.get(START_KEY)
+    response = find_by_resume_token(prepared)
+    if response is not None and prepared:
+        token = prepared
+    else:
         _count_start_or_refuse()
-        response, token = start_response(g.lang, token)
+        response, token = start_response(g.lang, prepared)
     session.pop(START_KEY, None)
     _remember(token)
     g.response = response
