@@ -64,8 +64,10 @@ def _refuse_empty_parameters(path: str) -> None:
     silently get the results of everybody instead of a segment.
     """
     for key in _documented_parameters(path):
-        if "" in request.args.getlist(key):
-            raise FilterError(_("Give a value for %(code)s, or leave it out.", code=key))
+        for value in request.args.getlist(key):
+            # Also "q3= " or "q6=government,": Filters drops blank parts as well.
+            if any(not part.strip() for part in value.split(",")):
+                raise FilterError(_("Give a value for %(code)s, or leave it out.", code=key))
 
 
 def _documented_parameters(path: str) -> list[str]:

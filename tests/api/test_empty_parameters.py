@@ -11,7 +11,20 @@ import pytest
 
 
 @pytest.mark.parametrize(
-    "query", ["q14=", "q2=", "q3=&q2=yes", "lang=", "locale=", "compare=", "q6=government&q6="]
+    "query",
+    [
+        "q14=",
+        "q2=",
+        "q3=&q2=yes",
+        "lang=",
+        "locale=",
+        "compare=",
+        "q6=government&q6=",
+        "q3=%C2%A0",  # a no-break space (found by Schemathesis)
+        "q2=yes,",
+        "q6=,government",
+        "locale=%20",
+    ],
 )
 def test_an_empty_documented_parameter_is_refused(client, viewer_token, query):
     response = client.get(
