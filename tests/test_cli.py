@@ -64,6 +64,24 @@ def test_a_russian_operator_is_told_to_use_password_stdin_in_russian(app, runner
     assert "терминал" in result.output
 
 
+def test_set_password_reads_the_password_the_same_way(app, runner, auth, make_user):
+    make_user("member@example.org")
+    piped = runner.invoke(args=["set-password", "member@example.org"], input="new password 1\n")
+    assert piped.exit_code == 1
+    assert "--password-stdin" in piped.output
+    twice = runner.invoke(
+        args=["set-password", "member@example.org", "--password-stdin"],
+        input="new password 1\nnew password 2\n",
+    )
+    assert twice.exit_code == 1
+    assert auth.login("member@example.org", "new password 1").status_code == 200  # refused
+    once = runner.invoke(
+        args=["set-password", "member@example.org", "--password-stdin"], input="new password 1\n"
+    )
+    assert once.exit_code == 0, once.output
+    assert auth.login("member@example.org", "new password 1").status_code == 302
+
+
 # --------------------------------------------------------------------------- a real terminal
 
 

@@ -1,7 +1,7 @@
 """responses.unsaved: what was typed on a page left with "Back" while it had errors
 
 Revision ID: a3f9c2d7e5b1
-Revises: e7a1c4d2b9f0
+Revises: cb114baccf51
 Create Date: 2026-12-04 18:30:00
 
 The page's values as typed, kept without validating until the respondent comes back to
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 revision = "a3f9c2d7e5b1"
-down_revision = "e7a1c4d2b9f0"
+down_revision = "cb114baccf51"
 branch_labels = None
 depends_on = None
 

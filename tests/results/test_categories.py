@@ -42,7 +42,7 @@ def answers(make_respondent):
 
 @pytest.fixture
 def signed_in(make_user, auth):
-    user = make_user("coder@example.org")
+    user = make_user("coder@example.org", "analyst")
     auth.login("coder@example.org")
     return user
 
@@ -166,7 +166,7 @@ def test_two_coders_do_not_undo_each_others_ticks(app, answers, make_user, signe
     stale = coding_form(client.get(f"{URL}?question=q9").get_data(as_text=True))
 
     other = app.test_client()
-    make_user("second@example.org", password="another good password")
+    make_user("second@example.org", "analyst", password="another good password")
     login = other.get("/login").get_data(as_text=True)
     other.post(
         "/login",
