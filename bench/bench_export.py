@@ -83,7 +83,9 @@ class MemorySampler(threading.Thread):
 
 
 def make_token(uri: str) -> str:
-    run_flask(uri, "create-user", EMAIL, "--role", "viewer", input=PASSWORD + "\n")
+    run_flask(
+        uri, "create-user", EMAIL, "--role", "viewer", "--password-stdin", input=PASSWORD + "\n"
+    )
     return run_flask(uri, "create-token", EMAIL).stdout.strip().splitlines()[-1]
 
 

@@ -52,7 +52,16 @@ PASSWORD = "bench password not secret"  # noqa: S105 - a throwaway account in a 
 
 def make_token(uri: str) -> str:
     email = "bench-viewer@example.org"
-    run_flask(uri, "create-user", email, "--role", "viewer", input=f"{PASSWORD}\n", check=False)
+    run_flask(
+        uri,
+        "create-user",
+        email,
+        "--role",
+        "viewer",
+        "--password-stdin",
+        input=f"{PASSWORD}\n",
+        check=False,
+    )
     output = run_flask(uri, "create-token", email).stdout
     return output.strip().splitlines()[-1]
 

@@ -176,7 +176,7 @@ class RowEncoder:
 
     Cells are None (empty), str (codes, labels, text) or int (ranks, 0/1 flags). With
     `labels`, code cells carry labels in that language instead, and `na` ranks the localised
-    "Not applicable"; numbers stay numbers. `escape`, when given, is applied to every text
+    "Not ranked"; numbers stay numbers. `escape`, when given, is applied to every text
     cell and label (the CSV export's formula neutralisation), here rather than in a second
     pass over every cell because this runs once per response. Each column says how its cell
     is filled (`Column.add_to`), once, before the first row.

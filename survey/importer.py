@@ -288,7 +288,7 @@ class RowDecoder:
 
     def _check_nothing_dropped(self, codes: Mapping[str, str], rows: list[AnswerRow]) -> None:
         """Every value in the file must survive validation; the web form drops some silently
-        (a follow-up whose condition no longer holds, "other" text without "other")."""
+        (a follow-up whose condition does not hold)."""
         cells = self.encoder.encode(
             (0, "", "", None, None),
             [(None, None, r.question, r.option, r.rank, r.text) for r in rows],

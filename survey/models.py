@@ -87,6 +87,9 @@ class Response(Model):
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     #: Last questionnaire page the respondent saved, so a resume lands there.
     last_page: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    #: What was typed on pages left with "Back" while they had errors, not validated and
+    #: not counted anywhere: JSON {page number: [[field, value], …]}; shown again on return.
+    unsaved: Mapped[str | None] = mapped_column(Text)
     #: Where the answers came from: "web" or "import".
     source: Mapped[str] = mapped_column(String(16), nullable=False, default="web")
     #: Whether the live result counters hold this response (see `survey.aggregation.counters`).

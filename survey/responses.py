@@ -10,7 +10,8 @@ as running it. The caller commits once.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import json
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,7 +22,13 @@ from survey.extensions import db
 from survey.models import ANSWERS, DRAFT, RESPONSES, SUBMITTED, Response, hash_token, utcnow
 from survey.questionnaire import AnswerRow, current_questionnaire, rows_by_question
 
-_DRAFT_COLUMNS = (RESPONSES.c.id, RESPONSES.c.status, RESPONSES.c.language, RESPONSES.c.last_page)
+_DRAFT_COLUMNS = (
+    RESPONSES.c.id,
+    RESPONSES.c.status,
+    RESPONSES.c.language,
+    RESPONSES.c.last_page,
+    RESPONSES.c.unsaved,
+)
 _ANSWER_COLUMNS = (ANSWERS.c.question, ANSWERS.c.option, ANSWERS.c.rank, ANSWERS.c.text)
 _BY_TOKEN = RESPONSES.c.resume_token_hash == bindparam("token_hash")
 _FIND = select(*_DRAFT_COLUMNS).where(_BY_TOKEN)
@@ -46,8 +53,14 @@ _SAVE_DRAFT = (
     .values(
         language=bindparam("new_language"),
         last_page=bindparam("new_last_page"),
+        unsaved=bindparam("new_unsaved"),
         updated_at=bindparam("saved_at"),
     )
+)
+_KEEP_UNSAVED = (
+    update(RESPONSES)
+    .where(*_THIS_DRAFT)
+    .values(unsaved=bindparam("new_unsaved"), updated_at=bindparam("saved_at"))
 )
 _SUBMIT = (
     update(RESPONSES)
@@ -68,12 +81,32 @@ class Draft:
     status: str
     language: str
     last_page: int
+    #: What was typed on pages left with errors (`keep_unsaved`), as stored: JSON or None.
+    unsaved: str | None = None
     #: Its answers when they were read with it (`find_by_resume_token(..., with_answers=True)`).
     answers: dict[str, list[AnswerRow]] | None = None
 
     @property
     def is_submitted(self) -> bool:
         return self.status == SUBMITTED
+
+    @property
+    def unsaved_pages(self) -> dict[int, list[tuple[str, str]]]:
+        """Page number -> the (field, value) pairs typed there and not saved."""
+        if not self.unsaved:
+            return {}
+        pages = json.loads(self.unsaved)
+        return {int(page): [(key, value) for key, value in pairs] for page, pairs in pages.items()}
+
+    def _unsaved_with(self, page: int, pairs: list[tuple[str, str]] | None) -> str | None:
+        pages = self.unsaved_pages
+        if pairs is None:
+            pages.pop(page, None)
+        else:
+            pages[page] = pairs
+        if not pages:
+            return None
+        return json.dumps({str(number): kept for number, kept in sorted(pages.items())})
 
 
 def _connection() -> Connection:
@@ -118,8 +151,11 @@ def find_by_resume_token(token: str | None, with_answers: bool = False) -> Draft
     rows = _connection().execute(_FIND_WITH_ANSWERS, parameters).all()
     if not rows:
         return None
-    answers = rows_by_question(AnswerRow(*row[4:]) for row in rows if row[4] is not None)
-    return Draft(*rows[0][:4], answers=answers)
+    width = len(_DRAFT_COLUMNS)
+    answers = rows_by_question(AnswerRow(*row[width:]) for row in rows if row[width] is not None)
+    draft = Draft(*rows[0][:width])
+    draft.answers = answers
+    return draft
 
 
 def stored_answers(response: Draft | Response) -> dict[str, list[AnswerRow]]:
@@ -145,14 +181,17 @@ def save_answers(
     """
     # The draft row first, and only while it is a draft: on PostgreSQL this waits for a
     # submission of the same response in progress, and then changes nothing, so answers are
-    # never replaced after the submission counted them.
+    # never replaced after the submission counted them. What was typed on the page and kept
+    # unsaved before is replaced by the answers.
     last_page = max(response.last_page, page)
+    unsaved = response._unsaved_with(page, None) if response.unsaved else None
     still_draft = _connection().execute(
         _SAVE_DRAFT,
         {
             "response_id": response.id,
             "new_language": language,
             "new_last_page": last_page,
+            "new_unsaved": unsaved,
             "saved_at": utcnow(),
         },
     )
@@ -161,6 +200,7 @@ def save_answers(
         return None
     response.language = language
     response.last_page = last_page
+    response.unsaved = unsaved
     if stored is None:
         stored = stored_answers(response)
     known = {code: list(rows) for code, rows in stored.items()}
@@ -176,6 +216,23 @@ def save_answers(
     )
     response.answers = {code: list(rows) for code, rows in reconciled.items()}
     return reconciled
+
+
+def keep_unsaved(response: Draft, page: int, pairs: Iterable[tuple[str, str]]) -> bool:
+    """Keep what was typed on `page` as it is, without validating it (the respondent left a
+    page that has errors with "Back"); False when the response was submitted meanwhile.
+
+    The answers stay as they were; the page shows these values again until it is saved.
+    """
+    unsaved = response._unsaved_with(page, list(pairs))
+    kept = _connection().execute(
+        _KEEP_UNSAVED, {"response_id": response.id, "new_unsaved": unsaved, "saved_at": utcnow()}
+    )
+    if kept.rowcount != 1:
+        response.status = SUBMITTED
+        return False
+    response.unsaved = unsaved
+    return True
 
 
 def _replace_rows(response_id: int, questions: set[str], rows: list[AnswerRow]) -> None:

@@ -204,6 +204,27 @@ class Respondent:
 
     def answer(self, number: int, data=None, action: str = "next", follow: bool = False):
         """Post page `number` with form-contract `data` (a dict or a list of pairs)."""
+        return self.client.post(
+            f"/{self.lang}/page/{number}",
+            data=self._form(number, data, action),
+            follow_redirects=follow,
+        )
+
+    def switch_language(self, number: int, lang: str, data=None):
+        """Press the language button on page `number`, as a browser does: the page answers
+        307, and the browser sends the same form to the page in that language."""
+        switched = self.answer(number, data, action=f"language:{lang}")
+        assert switched.status_code == 307, switched.status_code
+        assert switched.location == f"/{lang}/page/{number}"
+        self.lang = lang
+        # Werkzeug's test client does not send a form body again after a 307.
+        return self.client.post(
+            switched.location, data=self._form(number, data, f"language:{lang}")
+        )
+
+    def _form(self, number: int, data, action: str):
+        from werkzeug.datastructures import MultiDict
+
         if self.token is None:
             self.open(number)
         pairs = list(data.items()) if isinstance(data, dict) else list(data or [])
@@ -212,11 +233,7 @@ class Respondent:
             for item in value if isinstance(value, list | tuple) else [value]:
                 flat.append((key, item))
         flat += [("csrf_token", self.token), ("action", action)]
-        from werkzeug.datastructures import MultiDict
-
-        return self.client.post(
-            f"/{self.lang}/page/{number}", data=MultiDict(flat), follow_redirects=follow
-        )
+        return MultiDict(flat)
 
 
 @pytest.fixture

@@ -78,7 +78,7 @@ def test_errors_are_in_the_language_of_the_page(make_respondent):
     person.start()
     person.open(5)
     html = person.answer(5, {"q14_libraries": "1", "q14_business": "1"}).get_data(as_text=True)
-    assert "Каждое место можно присвоить только одному пункту" in html
+    assert "Каждое место может занять только один пункт" in html
 
 
 def test_country_names_are_in_russian_and_sorted_in_russian(make_respondent):

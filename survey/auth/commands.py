@@ -18,13 +18,31 @@ MIN_PASSWORD_LENGTH = 10
 TOKEN_PREFIX = "sv_"  # noqa: S105 - a marker, not a secret
 
 
-def _read_password() -> str:
-    if sys.stdin.isatty():
-        return click.prompt(
-            _("Password"), hide_input=True, confirmation_prompt=_("Repeat the password")
+STDIN_HELP = "Read the password, one line, from standard input (for scripts)."
+
+
+def _read_password(from_stdin: bool) -> str:
+    """On a terminal the password is asked twice, and asked again until both match;
+    scripts give it once on standard input with --password-stdin. Anything else (input
+    piped without the option) is refused: a second line would not be a confirmation."""
+    if from_stdin:
+        password = sys.stdin.read().removesuffix("\n").removesuffix("\r")
+        if "\n" in password or "\r" in password:
+            # Two lines are not a password and its confirmation here: nothing is created.
+            raise click.ClickException(
+                _("--password-stdin reads one password: give it once, on one line.")
+            )
+        return password
+    if not sys.stdin.isatty():
+        raise click.ClickException(
+            _(
+                "No terminal to ask for the password twice. A script can give it on standard "
+                "input with --password-stdin."
+            )
         )
-    # Scripts pipe the password in: one line, no echo to worry about.
-    return sys.stdin.readline().rstrip("\r\n")
+    return click.prompt(
+        _("Password"), hide_input=True, confirmation_prompt=_("Repeat the password")
+    )
 
 
 def _check_password_length(password: str) -> None:
@@ -56,14 +74,15 @@ def _find_user(email: str) -> User:
     help="viewer: reads results; analyst: also translates and codes open answers; "
     "admin: also sees contact details.",
 )
-def create_user(email: str, role: str) -> None:
-    """Create a working-group account; the password is asked twice (or read from stdin)."""
+@click.option("--password-stdin", is_flag=True, help=STDIN_HELP)
+def create_user(email: str, role: str, password_stdin: bool) -> None:
+    """Create a working-group account; the password is asked twice on a terminal."""
     email = email.strip().lower()
     if "@" not in email:
         raise click.ClickException(_("Please give an e-mail address."))
     if db.session.scalar(select(User).where(func.lower(User.email) == email)):
         raise click.ClickException(_("A user with e-mail %(email)s already exists.", email=email))
-    password = _read_password()
+    password = _read_password(password_stdin)
     _check_password_length(password)
     user = User(email=email, role=role)
     user.set_password(password)
@@ -91,11 +110,12 @@ def set_role(email: str, role: str) -> None:
 @click.command("set-password")
 @with_appcontext
 @click.argument("email")
-def set_password(email: str) -> None:
-    """Give an account a new password (asked twice, or read from stdin); it is signed out
+@click.option("--password-stdin", is_flag=True, help=STDIN_HELP)
+def set_password(email: str, password_stdin: bool) -> None:
+    """Give an account a new password (asked twice on a terminal); it is signed out
     everywhere."""
     user = _find_user(email)
-    password = _read_password()
+    password = _read_password(password_stdin)
     _check_password_length(password)
     user.set_password(password)
     db.session.commit()

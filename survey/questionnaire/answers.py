@@ -56,6 +56,18 @@ class StoredAnswer(NamedTuple):
 Known = Mapping[str, Sequence[AnswerRow]]
 
 
+class Problem(str):
+    """An error message that is about some of a question's fields only (by default it is
+    about all of them): the form marks just those invalid."""
+
+    fields: tuple[str, ...]
+
+    def __new__(cls, message: str, fields: Sequence[str] = ()) -> Problem:
+        problem = super().__new__(cls, message)
+        problem.fields = tuple(fields)
+        return problem
+
+
 @dataclass
 class Parsed:
     rows: list[AnswerRow] = field(default_factory=list)

@@ -30,8 +30,18 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Option:
+    """One option of a question: its code and its label (results, exports, rankings).
+
+    `form_label`, when given, is what the form says instead: "Other (please specify)" asks
+    for words, but the answer is "Other" everywhere else."""
+
     code: str
     label: str
+    form_label: str | None = None
+
+    @property
+    def on_form(self) -> str:
+        return self.form_label or self.label
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from survey.questionnaire.columns import (
     CodeColumn,
     Column,
     FlagColumn,
+    OtherFlagColumn,
     OtherTextColumn,
     TranslationColumn,
     translation_name,
@@ -117,6 +118,13 @@ class ChoiceQuestion(CodedQuestion):
         text, error = clean_text(raw, self.other_limit)
         return Parsed(rows=[AnswerRow(self.code, OTHER, text=text or None)], error=error)
 
+    def has_other_text(self, form: FormData) -> bool:
+        """Words typed into the "other" box: they mean "other" is chosen, ticked or not
+        (without JavaScript nothing ticks the box for the respondent)."""
+        if not self.other_field:
+            return False
+        return any(value.strip() for value in form.getlist(self.other_field))
+
     def _option_row(self, code: str, form: FormData) -> Parsed:
         if code == OTHER and self.other_field:
             parsed = self._other_text(form)
@@ -180,15 +188,6 @@ class ChoiceQuestion(CodedQuestion):
             ),
         ]
 
-    def dropped_reason(self, column: Column, given: str) -> str:
-        if self.condition is None and column.name == self.other_field:
-            return _(
-                "%(column)s has text, but %(question)s is not 'other'.",
-                column=column.name,
-                question=self.code,
-            )
-        return super().dropped_reason(column, given)
-
     def shown_answer(
         self, rows: Sequence[StoredAnswer], translations: Mapping[int, str], language: str
     ) -> ShownAnswer:
@@ -206,11 +205,25 @@ class SingleChoiceQuestion(ChoiceQuestion):
 
     def parse_asked(self, form: FormData, known: Known) -> Parsed:
         value, error = single_value(form, self.code)
-        if error or value is None:
-            # Text typed into "other" without choosing it is dropped, as the contract says.
+        if error:
             return Parsed(error=error)
+        typed_other = self.has_other_text(form)
+        if value is None:
+            # Words in the "other" box with nothing chosen: the respondent means "other".
+            if not typed_other:
+                return Parsed()
+            value = OTHER
         if value not in self.option_codes:
             return Parsed(error=_("Please choose one of the options listed."))
+        if typed_other and value != OTHER:
+            # Both kept on the page: only the respondent knows which one is meant.
+            return Parsed(
+                error=_(
+                    "You chose “%(option)s” and also wrote an answer in the “Other” box. "
+                    "Which one do you mean? Choose “Other” to keep your words, or empty the box.",
+                    option=next(str(o.label) for o in self.options if o.code == value),
+                )
+            )
         return self._option_row(value, form)
 
     def export_columns(self) -> list[Column]:
@@ -235,6 +248,9 @@ class MultipleChoiceQuestion(ChoiceQuestion):
         chosen = [value for value in form.getlist(self.code) if value != ""]
         if any(value not in self.option_codes for value in chosen):
             return Parsed(error=_("Please choose from the options listed."))
+        if self.has_other_text(form) and OTHER not in chosen:
+            # Words in the "other" box mean "other" is chosen, ticked or not.
+            chosen.append(OTHER)
         result = Parsed()
         for code in self.option_codes:
             if code in chosen:
@@ -260,6 +276,6 @@ class MultipleChoiceQuestion(ChoiceQuestion):
                 FlagColumn(f"{self.code}_{option.code}", "flag", self.code, option.code, self)
             )
         if self.other_field:
-            chosen = FlagColumn(f"{self.code}_{OTHER}_chosen", "flag", self.code, OTHER, self)
+            chosen = OtherFlagColumn(f"{self.code}_{OTHER}_chosen", "flag", self.code, OTHER, self)
             columns += [chosen, *self.other_columns()]
         return columns

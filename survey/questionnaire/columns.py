@@ -33,10 +33,11 @@ SET, RANK, TEXT, TRANSLATION = range(4)
 #: in a column named after theirs with this suffix (q8_en, q6_other_en).
 TRANSLATION_LANGUAGE = "en"
 TRANSLATION_SUFFIX = "_en"
-#: The rank SPSS files use for "not applicable", declared a user-missing value.
+#: The rank SPSS files use for "not ranked", declared a user-missing value.
 SPSS_NOT_APPLICABLE = 99
 
-NOT_APPLICABLE_LABEL = _l("Not applicable")
+#: A ranking item the respondent did not rank: the same term as on the form and dashboard.
+NOT_APPLICABLE_LABEL = _l("Not ranked")
 CHOSEN = _l("Chosen")
 NOT_CHOSEN = _l("Not chosen")
 
@@ -244,6 +245,15 @@ class FlagColumn(Column):
     def survives(self, given: str, result: str) -> bool:
         # All options 0: the question was not answered.
         return result == given or (given == "0" and result == "")
+
+
+class OtherFlagColumn(FlagColumn):
+    """The "other" option of a multiple-choice question that has an "other" text."""
+
+    def survives(self, given: str, result: str) -> bool:
+        # Text in the "other" box means "other" is chosen, as on the web form, so a 0 beside
+        # words in the text column comes back as 1: nothing the file says is lost.
+        return super().survives(given, result) or (given == "0" and result == "1")
 
 
 class RankColumn(Column):

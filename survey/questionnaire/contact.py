@@ -9,7 +9,14 @@ from typing import TYPE_CHECKING, ClassVar
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import _, force_locale
 
-from survey.questionnaire.answers import EMAIL_LIMIT, AnswerRow, Parsed, clean_text, single_value
+from survey.questionnaire.answers import (
+    EMAIL_LIMIT,
+    AnswerRow,
+    Parsed,
+    Problem,
+    clean_text,
+    single_value,
+)
 from survey.questionnaire.base import Option, Question
 from survey.questionnaire.columns import Column, TextColumn
 from survey.questionnaire.figures import RESPONDENTS, Figures
@@ -45,11 +52,14 @@ class ContactQuestion(Question):
     def parse_asked(self, form: FormData, known: Known) -> Parsed:
         result = Parsed()
         for part in self.parts:
-            raw, error = single_value(form, self.field_name(part.code))
+            name = self.field_name(part.code)
+            raw, error = single_value(form, name)
             text, error = clean_text(raw or "", self.limit) if not error else ("", error)
             if not error and text and part.input_type == "email":
                 text, error = _checked_email(text)
-            result.error = result.error or error
+            if error and not result.error:
+                # The message is about this detail: only its input is marked invalid.
+                result.error = Problem(error, fields=[name])
             if text and not error:
                 result.rows.append(AnswerRow(self.code, part.code, text=text))
         return Parsed(error=result.error) if result.error else result

@@ -22,7 +22,7 @@ PARTNER_TYPES = (
     Option("business", _l("Commercial organisations / businesses")),
     Option("nonprofit", _l("Non-profit organisations")),
     Option("associations", _l("Local, regional or international library associations")),
-    Option("other", _l("Other (please specify)")),
+    Option("other", _l("Other"), form_label=_l("Other (please specify)")),
 )
 
 QUESTIONS: tuple[Question, ...] = (
@@ -35,7 +35,7 @@ QUESTIONS: tuple[Question, ...] = (
             Option("national", _l("National library")),
             Option("academic", _l("Academic library")),
             Option("school", _l("School library")),
-            Option("other", _l("Other (please specify)")),
+            Option("other", _l("Other"), form_label=_l("Other (please specify)")),
         ),
         other_field="q1_other",
     ),
@@ -56,7 +56,7 @@ QUESTIONS: tuple[Question, ...] = (
             Option("25k", _l("25,000 – 49,999")),
             Option("50k", _l("50,000 – 99,999")),
             Option("100k", _l("100,000 or more")),
-            Option("na", _l("Not applicable")),
+            Option("na", _l("Don't know / not applicable")),
         ),
     ),
     YesNoQuestion(
@@ -156,7 +156,7 @@ QUESTIONS: tuple[Question, ...] = (
             Option("focus_groups", _l("Focus group discussions")),
             Option("mou", _l("Partnership agreement (memorandum of understanding, MOU)")),
             Option("statements", _l("Public statements")),
-            Option("other", _l("Other (please specify)")),
+            Option("other", _l("Other"), form_label=_l("Other (please specify)")),
         ),
         other_field="q16_other",
     ),

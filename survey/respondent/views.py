@@ -19,7 +19,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import _, refresh
+from flask_babel import _
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFError
 from limits import parse_many
@@ -36,6 +36,7 @@ from survey.respondent.options import country_options
 from survey.responses import (
     Draft,
     find_by_resume_token,
+    keep_unsaved,
     save_answers,
     start_response,
     stored_answers,
@@ -80,12 +81,13 @@ def choose_language():
 def welcome():
     if request.method == "POST":
         begin_write()
-    response = current_response()
+    response = current_response(with_answers=request.method == "POST")
     if request.method == "POST":
         if response is None or response.is_submitted:
             response = _start()
             db.session.commit()
-        return redirect(page_url(1))
+            return redirect(page_url(1))
+        return redirect(page_url(_where_left_off(response)))
     if response is None or response.is_submitted:
         _prepare_start()
     return render_template(
@@ -111,6 +113,12 @@ def page(number: int):
     if request.method == "GET":
         if response is None:
             _prepare_start()
+        unsaved = response.unsaved_pages.get(number) if response else None
+        if unsaved is not None:
+            # Left with "Back" while it had errors: shown as typed, with its messages.
+            typed = MultiDict(unsaved)
+            answers, errors = questionnaire.parse_page(current_page, typed, known)
+            return _render_page(number, typed, errors, {**known, **answers})
         return _render_page(number, questionnaire.form_values(known), {}, known)
     return _save_page(number, response, known)
 
@@ -121,27 +129,39 @@ def _save_page(number: int, response: Draft | None, known: Known):
         return _render_page(
             number, request.form, {"action": _("Please use the buttons below.")}, known
         )
+    if target_language and target_language != g.lang:
+        # The same page in the other language takes the same form, so everything switches
+        # and stays switched: its address, its messages, where the buttons lead.
+        # 307 makes the browser send what was typed again, to that address.
+        return redirect(page_url(number, lang=target_language), code=307)
     questionnaire = current_questionnaire()
     current_page = questionnaire.pages[number - 1]
     answers, errors = questionnaire.parse_page(current_page, request.form, known)
+    if errors and action == "back":
+        return _keep_unsaved_and_go_back(number, response, known)
     if errors:
-        if target_language:
-            _switch_locale(target_language)
         return _render_page(number, request.form, errors, {**known, **answers})
     if response is None:
         # The session was lost (cookies cleared, expired): keep the answers in a new draft.
         response = _start()
-    language = target_language or g.lang
     saved = save_answers(response, answers, g.lang, number, stored=known)
     if saved is None:  # submitted meanwhile, from another tab
         db.session.rollback()
         return redirect(url_for("respondent.thanks"))
     known = saved
-    if action == "submit" and number == len(questionnaire.pages):
+    unsaved_elsewhere = [
+        page
+        for page in sorted(response.unsaved_pages)
+        if page != number and questionnaire.is_page_asked(questionnaire.pages[page - 1], known)
+    ]
+    if action == "submit" and number == len(questionnaire.pages) and unsaved_elsewhere:
+        # A page left with "Back" still holds what was typed there: nothing is sent without it.
+        destination = page_url(unsaved_elsewhere[0])
+    elif action == "submit" and number == len(questionnaire.pages):
         submit_response(response)
-        destination = url_for("respondent.thanks", lang=language)
-    elif target_language:
-        destination = page_url(number, lang=language)
+        destination = url_for("respondent.thanks")
+    elif target_language:  # already on the page in that language: saved, shown again
+        destination = page_url(number)
     elif action == "back":
         previous = _neighbour(number, known, step=-1)
         destination = page_url(previous) if previous else url_for("respondent.welcome")
@@ -151,16 +171,47 @@ def _save_page(number: int, response: Draft | None, known: Known):
     return redirect(destination)
 
 
+def _keep_unsaved_and_go_back(number: int, response: Draft | None, known: Known):
+    """ "Back" on a page with errors: what was typed there is kept as it is, not validated
+    and not saved as answers, and shown again (with its messages) when the respondent
+    returns to the page."""
+    questionnaire = current_questionnaire()
+    fields = {
+        name
+        for question in questionnaire.page_questions(questionnaire.pages[number - 1])
+        for name in question.field_names()
+    }
+    if response is None:
+        response = _start()
+    typed = [(key, value) for key, value in request.form.items(multi=True) if key in fields]
+    if not keep_unsaved(response, number, typed):  # submitted meanwhile, from another tab
+        db.session.rollback()
+        return redirect(url_for("respondent.thanks"))
+    db.session.commit()
+    previous = _neighbour(number, known, step=-1)
+    return redirect(page_url(previous) if previous else url_for("respondent.welcome"))
+
+
 @bp.route("/<lang>/resume/<token>")
 def resume(token: str):
-    response = find_by_resume_token(token)
+    response = find_by_resume_token(token, with_answers=True)
     if response is None:
-        flash(_("This link does not match any response. You can start a new one below."))
+        own = current_response()
+        if own is not None and not own.is_submitted:
+            # The welcome page offers this browser's own answers, not a new start.
+            flash(
+                _(
+                    "This link does not match any response. The answers saved in this "
+                    "browser are still here: you can continue them below."
+                )
+            )
+        else:
+            flash(_("This link does not match any response. You can start a new one below."))
         return redirect(url_for("respondent.welcome"))
     _remember(token)
     if response.is_submitted:
         return redirect(url_for("respondent.thanks"))
-    return redirect(page_url(max(response.last_page, 1)))
+    return redirect(page_url(_where_left_off(response)))
 
 
 @bp.route("/<lang>/thanks")
@@ -263,9 +314,10 @@ def _requested_action() -> tuple[str | None, str | None]:
     return (action, None) if action in NAVIGATION_ACTIONS else (None, None)
 
 
-def _switch_locale(language: str) -> None:
-    g.lang = language
-    refresh()
+def _where_left_off(response: Draft) -> int:
+    """The first page after those the respondent saved (the last page once all are)."""
+    after = _neighbour(response.last_page, stored_answers(response), step=1)
+    return after or max(response.last_page, 1)
 
 
 def _neighbour(number: int, known: Known, step: int) -> int | None:
@@ -279,15 +331,14 @@ def _neighbour(number: int, known: Known, step: int) -> int | None:
     return None
 
 
-def _progress(number: int, known: Known, last_saved: int) -> tuple[int, int]:
-    """Page N of M, where M leaves out pages already known to be skipped (q7 without q6)."""
-    questionnaire = current_questionnaire()
-    shown = [
-        n
-        for n, p in enumerate(questionnaire.pages, start=1)
-        if n == number or n > last_saved + 1 or questionnaire.is_page_asked(p, known)
-    ]
-    return shown.index(number) + 1, len(shown)
+def _skipped_before(number: int, known: Known) -> list[int]:
+    """Pages just before this one that are not asked (q7's page without partners in q6).
+
+    The count of pages stays the same, "Page 4 of 6" after "Page 2 of 6", and the page
+    says why 3 was left out, rather than the total jumping when a page drops out.
+    """
+    previous = _neighbour(number, known, step=-1) or 0
+    return list(range(previous + 1, number))
 
 
 def _render_page(number: int, values, errors: dict[str, str], known: Known, status: int = 200):
@@ -296,8 +347,6 @@ def _render_page(number: int, values, errors: dict[str, str], known: Known, stat
     if not isinstance(values, MultiDict):
         values = MultiDict([(key, value) for key, items in values.items() for value in items])
     token = session.get(SESSION_KEY)
-    response = current_response()
-    step, steps = _progress(number, known, response.last_page if response else 0)
     html = render_template(
         "respondent/page.html",
         page=current_page,
@@ -307,8 +356,8 @@ def _render_page(number: int, values, errors: dict[str, str], known: Known, stat
         known=known,
         values=values,
         errors=errors,
-        step=step,
-        steps=steps,
+        steps=len(questionnaire.pages),
+        skipped=_skipped_before(number, known),
         country_options=partial(country_options, str(g.lang)),
         resume_url=public_url("respondent.resume", token=token) if token else None,
     )

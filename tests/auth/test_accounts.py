@@ -11,7 +11,7 @@ RUSSIAN_OPERATOR = {"LANG": "ru_RU.UTF-8"}
 
 def test_create_user_asks_for_the_password_on_stdin_and_stores_only_a_hash(app, runner, auth):
     result = runner.invoke(
-        args=["create-user", "Analyst@Example.org", "--role", "admin"],
+        args=["create-user", "Analyst@Example.org", "--role", "admin", "--password-stdin"],
         input="a long enough password\n",
     )
     assert result.exit_code == 0, result.output
@@ -25,9 +25,21 @@ def test_create_user_asks_for_the_password_on_stdin_and_stores_only_a_hash(app, 
 @pytest.mark.parametrize(
     ("args", "password", "message"),
     [
-        (["create-user", "short@example.org"], "short\n", "at least 10 characters"),
-        (["create-user", "not-an-email"], "long enough password\n", "e-mail address"),
-        (["create-user", "x@example.org", "--role", "root"], "long enough password\n", "root"),
+        (
+            ["create-user", "short@example.org", "--password-stdin"],
+            "short\n",
+            "at least 10 characters",
+        ),
+        (
+            ["create-user", "not-an-email", "--password-stdin"],
+            "long enough password\n",
+            "e-mail address",
+        ),
+        (
+            ["create-user", "x@example.org", "--role", "root", "--password-stdin"],
+            "long enough password\n",
+            "root",
+        ),
     ],
 )
 def test_create_user_refuses_weak_or_malformed_input(runner, args, password, message):
@@ -38,7 +50,9 @@ def test_create_user_refuses_weak_or_malformed_input(runner, args, password, mes
 
 def test_a_user_cannot_be_created_twice(runner, make_user):
     make_user("twice@example.org")
-    result = runner.invoke(args=["create-user", "twice@example.org"], input="long enough pw\n")
+    result = runner.invoke(
+        args=["create-user", "twice@example.org", "--password-stdin"], input="long enough pw\n"
+    )
     assert result.exit_code != 0
     assert "already exists" in result.output
 
@@ -73,7 +87,7 @@ def test_a_token_is_printed_alone_on_the_last_line_stored_hashed_and_revocable(
 )
 def test_create_user_confirms_in_the_operators_language(runner, environment, confirmation):
     result = runner.invoke(
-        args=["create-user", "analyst@example.org", "--role", "admin"],
+        args=["create-user", "analyst@example.org", "--role", "admin", "--password-stdin"],
         input="a long enough password\n",
         env=environment,
     )
@@ -84,12 +98,16 @@ def test_create_user_confirms_in_the_operators_language(runner, environment, con
 def test_a_russian_operator_is_told_in_russian_why_an_account_was_refused(runner, make_user):
     make_user("twice@example.org")
     taken = runner.invoke(
-        args=["create-user", "twice@example.org"], input="long enough pw\n", env=RUSSIAN_OPERATOR
+        args=["create-user", "twice@example.org", "--password-stdin"],
+        input="long enough pw\n",
+        env=RUSSIAN_OPERATOR,
     )
     assert taken.exit_code != 0
     assert "Учётная запись с адресом twice@example.org уже существует." in taken.output
     short = runner.invoke(
-        args=["create-user", "short@example.org"], input="short\n", env=RUSSIAN_OPERATOR
+        args=["create-user", "short@example.org", "--password-stdin"],
+        input="short\n",
+        env=RUSSIAN_OPERATOR,
     )
     assert short.exit_code != 0
     assert "Пароль должен содержать не менее 10 символов." in short.output

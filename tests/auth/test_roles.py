@@ -160,7 +160,7 @@ def test_a_viewer_still_reads_the_translations_and_the_coding(app, coded_answers
 
 def test_the_operator_creates_an_analyst_and_changes_roles(app, runner):
     created = runner.invoke(
-        args=["create-user", "analyst@example.org", "--role", "analyst"],
+        args=["create-user", "analyst@example.org", "--role", "analyst", "--password-stdin"],
         input="a long enough password\n",
     )
     assert created.exit_code == 0, created.output

@@ -68,7 +68,7 @@ def test_signing_out_signs_the_account_out_on_every_device(app, make_user):
 @pytest.mark.parametrize(
     ("args", "stdin"),
     [
-        (["set-password", "member@example.org"], "a brand new password\n"),
+        (["set-password", "member@example.org", "--password-stdin"], "a brand new password\n"),
         (["set-role", "member@example.org", "viewer"], None),
         (["disable-user", "member@example.org"], None),
     ],

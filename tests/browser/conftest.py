@@ -20,8 +20,12 @@ Fixtures (mark the tests `@pytest.mark.browser`):
   (own cookies) at phone width; every page's console errors, uncaught exceptions and
   Content-Security-Policy violations are collected in `page_problems` (a list of strings).
 - `page`: `make_page()` — English, 360×740.
-- `screenshot(page, name)`: a full-page PNG in `test-artifacts/screenshots/NAME.png`
-  (gitignored); returns the path.
+- `screenshot(page, name, max_height=None, element=None)`: a full-page PNG (its top
+  `max_height` pixels, or the element matching the `element` selector, when given) in
+  `test-artifacts/screenshots/NAME.png` (gitignored), also copied to `docs/screenshots/`
+  when SURVEY_UPDATE_SCREENSHOTS=1; returns the path.
+- `axe_violations(page)`: what the vendored axe-core finds wrong on the page, as strings
+  (an empty list when nothing).
 
 Example::
 
@@ -39,6 +43,7 @@ import http.client
 import json
 import os
 import secrets
+import shutil
 import socket
 import sqlite3
 import subprocess
@@ -54,6 +59,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+DOCS_SCREENSHOTS = ROOT / "docs" / "screenshots"
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
@@ -274,9 +280,54 @@ def page(make_page):
 def screenshot():
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
-    def take(page, name: str, full_page: bool = True) -> Path:
+    def take(
+        page,
+        name: str,
+        full_page: bool = True,
+        max_height: int | None = None,
+        element: str | None = None,
+    ) -> Path:
+        """A PNG of the page (its top `max_height` pixels when given, or one `element`);
+        with SURVEY_UPDATE_SCREENSHOTS=1 also copied to docs/screenshots/."""
         path = SCREENSHOTS / f"{name}.png"
-        page.screenshot(path=str(path), full_page=full_page)
+        if element is not None:
+            page.locator(element).screenshot(path=str(path))
+        elif max_height is not None:
+            # A window that tall, so that what sticks to its bottom (a save bar) is pictured
+            # there, not halfway down as a full-page picture would put it.
+            viewport = page.viewport_size
+            height = page.evaluate("document.documentElement.scrollHeight")
+            page.set_viewport_size({"width": viewport["width"], "height": min(height, max_height)})
+            page.screenshot(path=str(path))
+            page.set_viewport_size(viewport)
+        else:
+            page.screenshot(path=str(path), full_page=full_page)
+        if os.environ.get("SURVEY_UPDATE_SCREENSHOTS") == "1":
+            DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, DOCS_SCREENSHOTS / path.name)
         return path
 
     return take
+
+
+AXE_SCRIPT = "/static/vendor/axe-core/axe.min.js"
+
+
+def axe_violations(page) -> list[str]:
+    """What axe-core (vendored, survey/static/vendor/axe-core/) finds wrong on the page as
+    it is now, every rule axe runs by default (WCAG 2.x A/AA and best practices).
+
+    The script is the app's own static file, so the page's Content-Security-Policy allows it.
+    """
+    origin = page.evaluate("location.origin")
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(url=origin + AXE_SCRIPT)
+    found = page.evaluate(
+        """async () => {
+            const results = await axe.run(document, {resultTypes: ["violations"]});
+            return results.violations.map(v =>
+                `${v.id} (${v.impact}): ${v.help} — ` +
+                v.nodes.map(n => n.target.join(" ") + " " + n.failureSummary).join(" | "));
+        }"""
+    )
+    return [f"{page.url}: {violation}" for violation in found]

@@ -60,7 +60,12 @@ def sign_in(page, base_url: str, email: str) -> None:
 @pytest.fixture(scope="module")
 def server(live_server):
     live_server.run_cli(
-        "create-user", "viewer@example.org", "--role", "viewer", input=f"{PASSWORD}\n{PASSWORD}\n"
+        "create-user",
+        "viewer@example.org",
+        "--role",
+        "viewer",
+        "--password-stdin",
+        input=f"{PASSWORD}\n",
     )
     for n in range(3):
         submit_over_http(live_server.url, {"q1": "public", "q2": "yes" if n else "no", "q3": "FR"})

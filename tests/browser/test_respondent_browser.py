@@ -1,22 +1,16 @@
-"""A respondent on a phone, in a real browser (Chromium through Playwright, under gunicorn).
-
-Set SURVEY_UPDATE_SCREENSHOTS=1 to also copy the Russian respondent's screenshots to
-docs/screenshots/ (the README shows them).
-"""
+"""A respondent on a phone, in a real browser (Chromium through Playwright, under gunicorn)."""
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-from pathlib import Path
 
 import pytest
+
+from tests.browser.conftest import SCREENSHOTS
 
 pytestmark = pytest.mark.browser
 
 PHONE_WIDTH = 360
-DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
 
 
@@ -57,10 +51,8 @@ def assert_fits_phone(page) -> None:
 
 
 def capture(page, screenshot, name: str) -> None:
-    path = screenshot(page, name)
-    if os.environ.get("SURVEY_UPDATE_SCREENSHOTS") == "1":
-        DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, DOCS_SCREENSHOTS / path.name)
+    # The keyboard walk's own pictures; docs/screenshots/ comes from test_pages_browser.py.
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
 def test_a_russian_respondent_on_a_phone_ranks_with_the_keyboard_only(

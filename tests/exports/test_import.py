@@ -178,6 +178,33 @@ def test_one_bad_row_imports_nothing(app, runner, tmp_path, bad_cells, reason):
     assert count_responses(app) == 0
 
 
+def test_other_text_follows_the_web_forms_rules(app, viewer, runner, tmp_path):
+    """Words in an "other" column mean "other" is chosen, as on the web form."""
+    rows = [
+        typed_up_row(q1="", q1_other="Prison library"),
+        typed_up_row(q6_other="Friends of the library"),
+    ]
+    header = [*TYPED_UP_HEADER, "q1_other", "q6_other"]
+    source = tmp_path / "other.csv"
+    write_rows(source, rows, header)
+    result = import_file(runner, source)
+    assert result.exit_code == 0, result.output
+    first, second = read_csv(viewer.get("/export/responses.csv").data)
+    assert (first["q1"], first["q1_other"]) == ("other", "Prison library")
+    assert (second["q6_other_chosen"], second["q6_other"]) == ("1", "Friends of the library")
+    assert second["q6_libraries"] == "1"
+
+
+def test_other_text_beside_another_choice_is_refused_as_on_the_web_form(app, runner, tmp_path):
+    source = tmp_path / "both.csv"
+    write_rows(source, [typed_up_row(q1_other="Prison library")], [*TYPED_UP_HEADER, "q1_other"])
+    result = import_file(runner, source)
+    assert result.exit_code == 1
+    assert "line 2: q1: You chose “School library”" in result.output
+    assert "Which one do you mean?" in result.output
+    assert count_responses(app) == 0
+
+
 def test_bad_encoding_names_the_line_and_imports_nothing(app, runner, tmp_path):
     source = tmp_path / "latin1.csv"
     good = typed_up_row()
@@ -272,7 +299,7 @@ def test_a_russian_operator_is_told_in_russian_which_rows_were_rejected(app, run
     assert f"{source}: строка 3: q1: неизвестный код или подпись 'museum'." in result.output
     # The web form's own message, in Russian as a Russian respondent would read it.
     assert (
-        f"{source}: строка 4: q7: Каждое место можно присвоить только одному пункту: "
+        f"{source}: строка 4: q7: Каждое место может занять только один пункт: "
         "место 1 указано несколько раз." in result.output
     )
     assert "Отклонены 2 строки из 3; ничего не загружено." in result.output

@@ -200,22 +200,22 @@ def test_bom_for_excel(app, viewer, two_responses):
         (
             "en",
             {
-                "q1": "Other (please specify)",
+                "q1": "Other",
                 "q2": "Yes",
                 "q3": "Russia",
                 "q7_libraries": "2",
-                "q7_business": "Not applicable",
+                "q7_business": "Not ranked",
                 "q6_business": "0",
             },
         ),
         (
             "ru",
             {
-                "q1": "Другое (уточните)",
+                "q1": "Другое",
                 "q2": "Да",
                 "q3": "Россия",
                 "q7_libraries": "2",
-                "q7_business": "Неприменимо",
+                "q7_business": "Не оценено",
                 "q6_business": "0",
             },
         ),
@@ -305,7 +305,7 @@ def test_codebook_describes_every_column_in_both_languages(app, viewer, two_resp
     assert {"q17_name", "q17_organization", "q17_email"} <= described
     q4 = {row["code"]: row for row in rows if row["column"] == "q4"}
     assert q4["lt5k"]["label_en"] == "0 – 4,999"
-    assert q4["na"]["label_en"] == "Not applicable"
+    assert q4["na"]["label_en"] == "Don't know / not applicable"
     assert q4["lt5k"]["question_en"] == "How many people does your library serve?"
     assert q4["lt5k"]["question_ru"] not in ("", q4["lt5k"]["question_en"])
     q7 = {row["code"]: row for row in rows if row["column"] == "q7_government"}

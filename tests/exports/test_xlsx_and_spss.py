@@ -81,7 +81,7 @@ def test_spss_values_and_labels(app, sav):
     assert "Government agencies" in labels["q6_government"]
     assert meta.variable_value_labels["q4"]["lt5k"] == "0 – 4,999"
     assert meta.variable_value_labels["q2"] == {"yes": "Yes", "no": "No"}
-    assert meta.variable_value_labels["q7_government"][99] == "Not applicable"
+    assert meta.variable_value_labels["q7_government"][99] == "Not ranked"
     assert meta.variable_value_labels["q6_government"] == {1: "Chosen", 0: "Not chosen"}
     assert meta.missing_ranges["q7_government"] == [{"lo": 99.0, "hi": 99.0}]
 

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from survey.extensions import db
-from survey.models import Answer
+from survey.models import Answer, Response
 from tests.conftest import csrf_token_from
 
 
@@ -49,7 +49,9 @@ def test_a_rank_given_twice_is_refused_and_the_other_answers_are_kept(on_page):
     assert response.status_code == 200
     assert "rank 1 is used more than once" in error_of(html, "q14")
     assert "Kept text" in html
-    assert re.search(r'name="q14_business" id="q14_business">.*?value="1" selected', html, re.S)
+    assert re.search(
+        r'name="q14_business" id="q14_business"[^>]*>.*?value="1" selected', html, re.S
+    )
 
 
 def test_ranks_with_a_gap_are_refused(on_page):
@@ -104,16 +106,53 @@ def test_namibia_and_prefer_not_to_say_are_different_answers(app, make_responden
     assert {o for q, o, _r, _t in stored(app) if q == "q3"} == {"NA", "na"}
 
 
-def test_other_chosen_without_text_is_stored_and_text_without_other_is_dropped(
-    app, make_respondent
-):
-    make_respondent().complete(
-        {"q1": "other", "q6": ["other"], "q16": ["mou"], "q16_other": "Lost"}
-    )
+def test_other_chosen_without_text_is_stored(app, make_respondent):
+    make_respondent().complete({"q1": "other", "q6": ["other"], "q16": ["mou", "other"]})
     rows = stored(app)
     assert ("q1", "other", None, None) in rows
     assert ("q6", "other", None, None) in rows
-    assert not any(q == "q16" and text for q, _o, _r, text in rows)
+    assert ("q16", "other", None, None) in rows
+
+
+def test_text_in_other_without_ticking_it_means_other_is_chosen(app, make_respondent):
+    """Without JavaScript nothing ticks "other" for the respondent: their words are kept."""
+    make_respondent().complete(
+        {"q6": ["libraries"], "q6_other": "Friends of the library", "q16_other": "Radio"}
+    )
+    rows = stored(app)
+    assert ("q6", "libraries", None, None) in rows
+    assert ("q6", "other", None, "Friends of the library") in rows
+    assert ("q16", "other", None, "Radio") in rows
+    assert {o for q, o, _r, _t in rows if q == "q16"} == {"other"}
+
+
+def test_other_text_with_no_choice_in_a_single_choice_means_other(app, make_respondent):
+    make_respondent("ru").complete({"q1_other": "Библиотека парламента"})
+    assert {(q, o, t) for q, o, _r, t in stored(app) if q == "q1"} == {
+        ("q1", "other", "Библиотека парламента")
+    }
+
+
+def test_other_text_beside_another_choice_asks_which_is_meant_and_keeps_both(app, on_page):
+    response = on_page(1, {"q1": "public", "q1_other": "Prison library", "q2": "no"})
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    message = error_of(html, "q1")
+    assert "Public / community library" in message
+    assert "Which one do you mean?" in message
+    assert 'value="public" checked' in html
+    assert 'value="Prison library"' in html
+    assert stored(app) == set()
+
+
+def test_the_question_which_is_meant_is_asked_in_russian(on_page):
+    html = on_page(1, {"q1": "school", "q1_other": "Тюремная"}, lang="ru").get_data(as_text=True)
+    assert "Что вы имеете в виду?" in error_of(html, "q1")
+
+
+def test_an_other_box_holding_only_spaces_chooses_nothing(app, make_respondent):
+    make_respondent().complete({"q1_other": "   ", "q6_other": " ", "q16_other": "\n"})
+    assert not {q for q, *_ in stored(app)} & {"q1", "q6", "q16"}
 
 
 def test_a_follow_up_answered_without_its_condition_is_ignored(app, on_page):
@@ -209,3 +248,61 @@ def test_unknown_pages_and_languages_are_not_found(client):
     assert client.get("/en/page/7").status_code == 404
     assert client.get("/en/page/0").status_code == 404
     assert client.get("/de/").status_code == 404
+
+
+def test_back_on_a_page_with_errors_goes_back_and_keeps_what_was_typed(app, make_respondent):
+    person = make_respondent()
+    person.start()
+    person.answer(1, {"q4": "5k"})
+    person.answer(2, {"q5": "yes", "q5_budget": "100 EUR"})
+    person.open(4)
+    typed = {"q8": "x" * 5001, "q9": "Funding\x00", "q10": "More readers"}
+    back = person.answer(4, typed, action="back")
+    # Not validated, not blocked: page 3 (q7) is not asked without partners, so page 2.
+    assert back.status_code == 302
+    assert back.location.endswith("/en/page/2")
+    # Nothing became an answer; the answers saved before are intact.
+    assert {q for q, *_ in stored(app)} == {"q4", "q5", "q5_budget"}
+
+    # Back on page 4 later, everything typed is there, with what still needs fixing.
+    html = person.open(4).get_data(as_text=True)
+    assert "x" * 5001 in html
+    assert "More readers" in html
+    assert "5000 characters or fewer (it has 5001)" in error_of(html, "q8")
+    assert "cannot be stored" in error_of(html, "q9")
+
+    # Fixed and sent on: saved as answers, and the typed copy is gone.
+    assert person.answer(4, {"q8": "Short", "q10": "More readers"}).status_code == 302
+    assert ("q8", "", None, "Short") in stored(app)
+    assert "x" * 5001 not in person.open(4).get_data(as_text=True)
+
+
+def test_back_with_errors_on_the_first_page_returns_to_the_welcome_page(app, make_respondent):
+    person = make_respondent("ru")
+    person.start()
+    person.open(1)
+    back = person.answer(1, {"q1": "public", "q1_other": "Тюремная"}, action="back")
+    assert back.location.endswith("/ru/")
+    html = person.open(1).get_data(as_text=True)
+    assert 'value="public" checked' in html and 'value="Тюремная"' in html
+    assert "Что вы имеете в виду?" in error_of(html, "q1")
+
+
+def test_a_page_left_with_errors_is_shown_before_anything_is_sent(app, make_respondent):
+    person = make_respondent()
+    person.start()
+    person.open(5)
+    person.answer(5, {"q14_libraries": "1", "q14_business": "1"}, action="back")
+    person.open(6)
+    sent = person.answer(6, {"q15": "Stable funding"}, action="submit")
+    assert sent.location.endswith("/en/page/5")
+    html = person.open(5).get_data(as_text=True)
+    assert "rank 1 is used more than once" in error_of(html, "q14")
+    with app.app_context():
+        assert db.session.scalar(select(Response.status)) == "draft"
+    # The last page's answers were saved on the way.
+    assert ("q15", "", None, "Stable funding") in stored(app)
+    person.answer(5, {"q14_libraries": "1", "q14_business": "2"})
+    assert person.answer(6, {"q15": "Stable funding"}, action="submit").location.endswith(
+        "/en/thanks"
+    )

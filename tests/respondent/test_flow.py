@@ -107,6 +107,32 @@ def test_the_welcome_page_explains_purpose_time_and_personal_data(client):
     assert '<button type="submit" name="action" value="next"' in html
 
 
+PRIVACY = {
+    "en": "Only the working group sees individual answers; results are published as totals and "
+    "anonymous quotations.",
+    "ru": "Ответы отдельных участников видит только рабочая группа; результаты публикуются в виде "
+    "итоговых цифр и анонимных цитат.",
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_one_privacy_statement_on_the_welcome_page_and_in_every_footer(make_respondent, lang):
+    person = make_respondent(lang)
+    welcome = person.client.get(f"/{lang}/").text
+    person.start()
+    pages = [welcome, person.open(1).text]
+    person.complete({})
+    pages.append(person.client.get(f"/{lang}/thanks").text)
+    for html in pages:
+        footer = html[html.index('<footer class="site-footer">') :]
+        assert PRIVACY[lang] in footer
+    main = welcome[welcome.index("<main") : welcome.index("</main>")]
+    assert PRIVACY[lang] in main
+    for html in pages:
+        for contradiction in ("only as anonymous totals", "only as totals", "обезличенных итогов"):
+            assert contradiction not in html
+
+
 def test_english_and_russian_respondents_with_the_same_choices_store_identical_codes(
     app, make_respondent
 ):
@@ -161,6 +187,26 @@ def test_pages_show_progress_and_move_on_with_next_and_back(make_respondent):
     assert person.answer(1, {"q2": "no"}).location.endswith("/en/page/2")
     assert person.answer(2, {}, action="back").location.endswith("/en/page/1")
     assert 'value="no" checked' in person.open(1).get_data(as_text=True)
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_the_page_count_does_not_jump_when_a_page_is_left_out(make_respondent, lang):
+    person = make_respondent(lang)
+    person.start()
+    counts = []
+    for number in (1, 2):
+        counts.append(re.search(r'<progress max="(\d)" value="(\d)"', person.open(number).text))
+        person.answer(number, {})
+    # No partner chosen in q6: page 3 (ranking them) is not asked, and the page says so.
+    html = person.open(4).get_data(as_text=True)
+    counts.append(re.search(r'<progress max="(\d)" value="(\d)"', html))
+    assert [match.groups() for match in counts] == [("6", "1"), ("6", "2"), ("6", "4")]
+    expected = {
+        "en": ("Page 4 of 6", "Page 3 is left out: its questions follow up answers you have"),
+        "ru": ("Страница 4 из 6", "Страница 3 пропущена"),
+    }[lang]
+    assert all(text in html for text in expected)
+    assert "left out" not in person.open(2).get_data(as_text=True)
 
 
 def test_q2_role_and_q5_budget_are_stored_only_when_their_condition_holds(app, make_respondent):
@@ -235,16 +281,59 @@ def test_the_resume_link_restores_the_answers_in_another_browser(app, make_respo
     person.answer(1, {"q4": "50k"})
     html = person.open(2).get_data(as_text=True)
     link = re.search(r'href="(http://localhost/en/resume/[^"]+)"', html).group(1)
+    assert "it opens the first page you have not saved yet" in html
 
     other_browser = make_respondent("en")
     landing = other_browser.client.get(link.removeprefix("http://localhost"))
-    assert landing.location.endswith("/en/page/1")
+    # Where the respondent left off: page 1 saved, so page 2.
+    assert landing.location.endswith("/en/page/2")
     assert 'value="50k" checked' in other_browser.open(1).get_data(as_text=True)
+
+
+def test_the_resume_link_shown_on_a_page_opens_that_page(app, make_respondent):
+    person = make_respondent("ru")
+    person.start()
+    for number in (1, 2):
+        person.answer(number, {"q2": "no"} if number == 1 else {"q5": "no"})
+    html = person.open(4).get_data(as_text=True)  # page 3 is left out: no partners
+    assert "она откроет первую страницу, которую вы ещё не сохранили" in html
+    link = re.search(r'href="http://localhost(/ru/resume/[^"]+)"', html).group(1)
+    assert make_respondent("ru").client.get(link).location.endswith("/ru/page/4")
+    # Every page saved but not sent: the last page.
+    for number in (4, 5, 6):
+        person.answer(number, {})
+    assert make_respondent("ru").client.get(link).location.endswith("/ru/page/6")
+
+
+def test_continuing_from_the_welcome_page_opens_where_the_respondent_left_off(make_respondent):
+    person = make_respondent()
+    person.start()
+    person.answer(1, {"q2": "no"})
+    person.answer(2, {"q6": ["libraries"]})
+    welcome = person.client.get("/en/").text
+    assert "Continue my answers" in welcome
+    token = csrf_token_from(welcome)
+    went = person.client.post("/en/", data={"csrf_token": token, "action": "next"})
+    assert went.location.endswith("/en/page/3")
 
 
 def test_an_unknown_resume_link_says_so_and_offers_a_new_start(client):
     response = client.get("/en/resume/not-a-real-token", follow_redirects=True)
-    assert "does not match any response" in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert "does not match any response. You can start a new one below." in html
+    assert "Start the questionnaire" in html
+
+
+def test_an_unknown_resume_link_in_a_browser_with_answers_offers_to_continue_them(
+    make_respondent,
+):
+    person = make_respondent()
+    person.start()
+    person.answer(1, {"q2": "yes"})
+    html = person.client.get("/en/resume/not-a-real-token", follow_redirects=True).text
+    assert "The answers saved in this browser are still here: you can continue them below." in html
+    assert "start a new one" not in html
+    assert "Continue my answers" in html
 
 
 def test_submitting_twice_creates_one_response_and_never_changes_it(app, make_respondent):
@@ -285,11 +374,42 @@ def test_a_colleague_on_the_same_computer_can_start_a_new_response(app, make_res
 def test_switching_language_keeps_what_was_typed_on_the_page(app, make_respondent):
     person = make_respondent("en")
     person.start()
-    switched = person.answer(1, {"q1": "academic", "q3": "EG"}, action="language:ru")
+    switched = person.switch_language(1, "ru", {"q1": "academic", "q3": "EG"})
     assert switched.location.endswith("/ru/page/1")
     html = person.client.get("/ru/page/1").get_data(as_text=True)
     assert 'lang="ru"' in html
     assert 'value="academic" checked' in html
+
+
+def test_switching_language_on_a_page_with_an_error_switches_everything_and_stays(
+    app, make_respondent
+):
+    person = make_respondent("en")
+    person.start()
+    too_long = "x" * 301
+    shown = person.switch_language(2, "ru", {"q5": "yes", "q5_budget": too_long})
+    html = shown.get_data(as_text=True)
+    assert shown.status_code == 200
+    assert '<html lang="ru">' in html
+    assert "Сократите ответ до 300 символов" in html
+    assert "Please shorten" not in html
+    assert too_long in html
+    assert stored_rows(app) == set()
+
+    # Fixed and sent on: the respondent stays in Russian.
+    moved_on = person.answer(2, {"q5": "yes", "q5_budget": "500 EUR"})
+    assert moved_on.location.endswith("/ru/page/4")
+    assert '<html lang="ru">' in person.client.get("/ru/page/4").get_data(as_text=True)
+    assert [(r.language, r.last_page) for r in responses(app)] == [("ru", 2)]
+
+
+def test_a_language_switch_with_an_error_asks_in_the_new_language(make_respondent):
+    person = make_respondent("en")
+    person.start()
+    shown = person.switch_language(1, "ru", {"q1": "public", "q1_other": "Prison", "q3": "FR"})
+    html = shown.get_data(as_text=True)
+    assert "Что вы имеете в виду?" in html
+    assert 'value="public" checked' in html and 'value="Prison"' in html
 
 
 def test_answers_are_kept_when_the_session_cookie_was_lost_mid_questionnaire(app, client):

@@ -19,6 +19,11 @@
     form.addEventListener("change", function () { updateFollowUps(form); });
   });
 
+  // After a failed submit the error summary takes the focus (autofocus does too, where the
+  // browser honours it on any element), so screen readers read it first.
+  var summary = document.getElementById("error-summary");
+  if (summary && document.activeElement !== summary) summary.focus();
+
   // Typing in an "other" box ticks its option, as respondents expect.
   document.querySelectorAll("input.other-text").forEach(function (input) {
     input.addEventListener("input", function () {
