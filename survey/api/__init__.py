@@ -1,9 +1,20 @@
-from flask import Blueprint
+from flask import Blueprint, request
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 from survey.aggregation import prepare_statistics  # noqa: E402
+from survey.auth.access import bearer_token  # noqa: E402
+from survey.extensions import csrf  # noqa: E402
 
 bp.before_request(prepare_statistics)
 
-from survey.api import views  # noqa: E402, F401
+
+@bp.before_request
+def csrf_unless_bearer() -> None:
+    """The API is exempt from the app-wide CSRF check so that scripts with a bearer token
+    need no token; a change sent with a session cookie (a browser) must still carry one."""
+    if request.method not in ("GET", "HEAD", "OPTIONS") and not bearer_token(request):
+        csrf.protect()
+
+
+from survey.api import coding, views  # noqa: E402, F401

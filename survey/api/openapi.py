@@ -6,7 +6,7 @@ new question or type appears here without a change to this module.
 
 from __future__ import annotations
 
-from functools import cache
+from functools import lru_cache
 from typing import Any
 
 from flask import current_app
@@ -226,7 +226,8 @@ def openapi_document() -> dict[str, Any]:
     return _document(current_questionnaire(), tuple(current_app.config["LANGUAGES"]))
 
 
-@cache
+# Bounded: each change to the coding categories makes another questionnaire.
+@lru_cache(maxsize=16)
 def _document(questionnaire: Questionnaire, languages: tuple[str, ...]) -> dict[str, Any]:
     return {
         "openapi": "3.1.0",

@@ -25,7 +25,7 @@ from werkzeug.datastructures import MultiDict
 from survey.database import begin_read, begin_write
 from survey.extensions import db
 from survey.i18n import best_browser_language, languages
-from survey.questionnaire import Known, Page, current_questionnaire
+from survey.questionnaire import Known, Page, asked_questionnaire
 from survey.respondent import bp
 from survey.respondent.best_practices import BEST_PRACTICES
 from survey.respondent.options import country_options
@@ -80,13 +80,13 @@ def welcome():
             db.session.commit()
         return redirect(page_url(1))
     return render_template(
-        "respondent/welcome.html", response=response, pages=len(current_questionnaire().pages)
+        "respondent/welcome.html", response=response, pages=len(asked_questionnaire().pages)
     )
 
 
 @bp.route("/<lang>/page/<int:number>", methods=["GET", "POST"])
 def page(number: int):
-    questionnaire = current_questionnaire()
+    questionnaire = asked_questionnaire()
     if not 1 <= number <= len(questionnaire.pages):
         abort(404)
     if request.method == "POST":
@@ -110,7 +110,7 @@ def _save_page(number: int, response: Draft | None, known: Known):
         return _render_page(
             number, request.form, {"action": _("Please use the buttons below.")}, known
         )
-    questionnaire = current_questionnaire()
+    questionnaire = asked_questionnaire()
     current_page = questionnaire.pages[number - 1]
     answers, errors = questionnaire.parse_page(current_page, request.form, known)
     if errors:
@@ -171,7 +171,7 @@ def start_over():
 def csrf_failed(error: CSRFError):
     """Show the page again with everything typed, instead of losing it to an expired token."""
     number = (request.view_args or {}).get("number", 0)
-    pages = current_questionnaire().pages
+    pages = asked_questionnaire().pages
     if request.endpoint != "respondent.page" or not 1 <= number <= len(pages):
         return render_template(
             "error.html",
@@ -228,7 +228,7 @@ def _switch_locale(language: str) -> None:
 
 def _neighbour(number: int, known: Known, step: int) -> int | None:
     """The next (or previous) page that has something to ask, skipping q7 without q6."""
-    questionnaire = current_questionnaire()
+    questionnaire = asked_questionnaire()
     candidate = number + step
     while 1 <= candidate <= len(questionnaire.pages):
         if questionnaire.is_page_asked(questionnaire.pages[candidate - 1], known):
@@ -239,7 +239,7 @@ def _neighbour(number: int, known: Known, step: int) -> int | None:
 
 def _progress(number: int, known: Known, last_saved: int) -> tuple[int, int]:
     """Page N of M, where M leaves out pages already known to be skipped (q7 without q6)."""
-    questionnaire = current_questionnaire()
+    questionnaire = asked_questionnaire()
     shown = [
         n
         for n, p in enumerate(questionnaire.pages, start=1)
@@ -249,7 +249,7 @@ def _progress(number: int, known: Known, last_saved: int) -> tuple[int, int]:
 
 
 def _render_page(number: int, values, errors: dict[str, str], known: Known, status: int = 200):
-    questionnaire = current_questionnaire()
+    questionnaire = asked_questionnaire()
     current_page: Page = questionnaire.pages[number - 1]
     if not isinstance(values, MultiDict):
         values = MultiDict([(key, value) for key, items in values.items() for value in items])
