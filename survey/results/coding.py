@@ -29,7 +29,7 @@ from sqlalchemy import select
 from survey.auth.access import require_annotator
 from survey.database import begin_write
 from survey.extensions import db
-from survey.i18n import current_language, language_name, languages
+from survey.i18n import current_language, languages
 from survey.models import Answer, User
 from survey.open_answers import coding
 from survey.questionnaire import OpenField, asked_questionnaire
@@ -148,7 +148,8 @@ def _render(field: OpenField, status: int = 200, typed: dict | None = None, erro
         "listing_args": _listing_args(),
         "listing_error": listing_error,
         "language": language,
-        "languages": [(code, language_name(code)) for code in languages()],
+        # Named in the viewer's language, for sentences ("Name in Russian").
+        "languages": [(code, language_label(code)) for code in languages()],
         "language_label": language_label,
         "recode_choices": coding.recode_choices(field.field, language),
         "double": double,
