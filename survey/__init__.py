@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import secrets
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from survey import database, i18n, questionnaire, security
 from survey.config import DefaultConfig
 from survey.extensions import babel, csrf, db, limiter, login_manager, migrate
+from survey.form_input import SurveyRequest
 from survey.open_answers import coding
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
@@ -22,6 +27,7 @@ def create_app(
 ) -> Flask:
     """Build the app: defaults, then instance/config.py, then FLASK_* variables, then tests."""
     app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
+    app.request_class = SurveyRequest
     app.config.from_object(DefaultConfig)
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
@@ -33,10 +39,12 @@ def create_app(
     _ensure_database_uri(app)
     questionnaire.register(app, derive=coding.coded_questionnaire)
 
+    _trust_proxies(app)
     register_extensions(app)
     register_blueprints(app)
     register_commands(app)
     security.register_error_pages(app)
+    security.register_no_store(app)
     database.migrate_embedded_sqlite(app)
     return app
 
@@ -45,11 +53,45 @@ def _ensure_secret_key(app: Flask) -> None:
     """Use the configured key, else one generated once into instance/ (never into the repo)."""
     if app.config.get("SECRET_KEY"):
         return
-    key_file = Path(app.instance_path) / "secret_key"
-    if not key_file.exists():
-        key_file.touch(mode=0o600)
-        key_file.write_text(secrets.token_hex(32))
-    app.config["SECRET_KEY"] = key_file.read_text().strip()
+    app.config["SECRET_KEY"] = read_or_create_key(Path(app.instance_path) / "secret_key")
+
+
+def read_or_create_key(path: Path) -> str:
+    """The key in `path`, created first if missing, safely when processes start together.
+
+    Gunicorn's workers start at the same moment, and each used to create the file when it
+    did not exist yet: two of them could write different keys (sessions signed by one worker
+    refused by the other) or read the file while it was still empty (an empty key). The key
+    is written whole into a private temporary file, which is then linked to `path`: linking
+    never replaces an existing file, so the first process wins and the others read its key,
+    complete from the moment the name exists.
+    """
+    if not path.exists():
+        descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".secret_key.")
+        try:
+            with os.fdopen(descriptor, "w") as handle:  # mkstemp: mode 0600
+                handle.write(secrets.token_hex(32))
+                handle.flush()
+                os.fsync(handle.fileno())
+            with contextlib.suppress(FileExistsError):  # another process was first
+                os.link(temporary, path)
+        finally:
+            os.unlink(temporary)
+    key = path.read_text().strip()
+    if not key:
+        raise RuntimeError(f"{path} is empty: delete it (a new key is made) or set SECRET_KEY")
+    return key
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind reverse proxies, read the client's address (and scheme, host) from the headers
+    the configured number of proxies set: rate limits then count clients, not the proxy."""
+    counts = {
+        name: int(app.config.get(f"PROXY_FIX_{name.upper()}") or 0)
+        for name in ("x_for", "x_proto", "x_host")
+    }
+    if any(counts.values()):
+        app.wsgi_app = ProxyFix(app.wsgi_app, **counts)  # type: ignore[method-assign]
 
 
 def _ensure_database_uri(app: Flask) -> None:
@@ -96,9 +138,11 @@ def register_commands(app: Flask) -> None:
     from survey import demo
     from survey.auth import commands as auth_commands
     from survey.exports import commands as export_commands
+    from survey.respondent import commands as respondent_commands
     from survey.results import commands as result_commands
 
     auth_commands.register(app)
     export_commands.register(app)
+    respondent_commands.register(app)
     result_commands.register(app)
     demo.register(app)

@@ -26,6 +26,11 @@ class DefaultConfig:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
+    # Working-group sessions (not the respondents' resume cookie): refused after this long
+    # without a request, and this long after signing in however active (seconds, or a
+    # timedelta in instance/config.py). See survey/auth/sessions.py and the README.
+    STAFF_SESSION_IDLE_TIMEOUT = 2 * 60 * 60
+    STAFF_SESSION_LIFETIME = 8 * 60 * 60
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     # Set to True behind HTTPS: redirects to https and marks cookies Secure.
@@ -37,7 +42,28 @@ class DefaultConfig:
 
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
+    # Sign-in attempts per address (then 429); see survey/auth/throttle.py.
     LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
+    # Failed sign-ins of one e-mail, from anywhere, before each further attempt on it waits
+    # (0.5 s, doubling, at most LOGIN_MAX_DELAY seconds): a slowdown, never a lockout.
+    LOGIN_ACCOUNT_FAILURES = "5 per 15 minutes"
+    LOGIN_MAX_DELAY = 3.0
+
+    # New drafts ("Start") per address, then 429; a replayed or double-clicked Start reuses
+    # its draft and is not counted. Generous: a library's staff may share one address.
+    START_RATE_LIMIT = "30 per minute;300 per hour"
+
+    # The address respondents reach the survey at, e.g. "https://survey.example.org": resume
+    # links are built from it, never from the request's Host header. Flask's TRUSTED_HOSTS
+    # (a list of host names; others get 400) is the alternative.
+    PUBLIC_URL: str | None = None
+
+    # How many reverse proxies in front of the app set X-Forwarded-For / -Proto / -Host
+    # (Werkzeug's ProxyFix). 0 (the default) trusts none of these headers: set them only
+    # behind a proxy that overwrites them, or any client can choose its address.
+    PROXY_FIX_X_FOR = 0
+    PROXY_FIX_X_PROTO = 0
+    PROXY_FIX_X_HOST = 0
 
     # Migrate an embedded SQLite database on start so a fresh clone runs without a manual step.
     AUTO_MIGRATE_SQLITE = True

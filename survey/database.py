@@ -34,7 +34,9 @@ _writing: ContextVar[bool] = ContextVar("survey_writing", default=False)
 
 
 def engine_options(uri: str, configured: dict[str, Any] | None) -> dict[str, Any]:
-    options: dict[str, Any] = {}
+    # SQLAlchemy puts a failed statement's parameters into the exception's text, and so into
+    # the error log: the answers a respondent typed, their name and e-mail. Never.
+    options: dict[str, Any] = {"hide_parameters": True}
     if is_sqlite(uri):
         options["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
     options.update(configured or {})

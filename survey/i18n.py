@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 import unicodedata
 from collections.abc import Mapping
 from functools import cache
-from typing import Any
-from urllib.parse import urlsplit
+from typing import Any, TypeGuard
+from urllib.parse import unquote, urlsplit
 
 from babel import Locale
 from babel.support import NullTranslations
@@ -82,11 +83,36 @@ def current_language() -> str:
     return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
-def is_safe_local_path(target: str | None) -> bool:
-    if not target:
+#: Browsers drop tabs and newlines from a URL, trim spaces and control characters around it
+#: and read a backslash as a slash, so any of these can turn a path into `//host`.
+_NOT_IN_A_REDIRECT = re.compile(r"[\x00-\x20\x7f\\]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def is_safe_local_path(target: str | None) -> TypeGuard[str]:
+    """Whether `target` is a path on this site, safe to redirect a browser to (`?next=`).
+
+    `////evil.example` has no host for `urlsplit`, yet Werkzeug collapses it to
+    `//evil.example` and a browser goes there. So: exactly one leading "/", followed by
+    anything but "/" or a backslash; no control character, space or backslash anywhere; and
+    after percent-decoding (up to three rounds, for doubly encoded input) still one leading
+    "/" not followed by "/" or a backslash, and no control character, in case anything on
+    the way decodes it.
+    """
+    if not target or not isinstance(target, str) or _NOT_IN_A_REDIRECT.search(target):
         return False
+    seen = target
+    for _round in range(4):
+        if not seen.startswith("/") or seen[1:2] in ("/", "\\") or _CONTROL.search(seen):
+            return False
+        decoded = unquote(seen)
+        if decoded == seen:
+            break
+        seen = decoded
+    else:
+        return False  # still encoded after three rounds: no link of ours looks like that
     parts = urlsplit(target)
-    return not parts.scheme and not parts.netloc and target.startswith("/") and "\\" not in target
+    return not parts.scheme and not parts.netloc
 
 
 def sort_key(text: str) -> str:

@@ -22,10 +22,12 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    event,
     false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm.attributes import get_history
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from survey.extensions import db
@@ -171,17 +173,34 @@ class Translation(Model):
         return f"<Translation answer={self.answer_id} {self.language}>"
 
 
+#: Working-group roles, least allowed first: a viewer reads results; an analyst may also
+#: translate and code open answers; an admin may also see contact details.
+ROLES = ("viewer", "analyst", "admin")
+#: Roles that may change translations and codings.
+ANNOTATING_ROLES = frozenset({"analyst", "admin"})
+
+
 class User(UserMixin, Model):
-    """A working-group member who may see results (viewer) or also contact data (admin)."""
+    """A working-group member: see `ROLES`."""
 
     __tablename__ = "users"
-    __table_args__ = (CheckConstraint("role IN ('viewer', 'admin')", name="ck_users_role"),)
+    __table_args__ = (
+        CheckConstraint("role IN ('viewer', 'analyst', 'admin')", name="ck_users_role"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True, nullable=False)
     password_hash: Mapped[str] = mapped_column(String(255), nullable=False)
     role: Mapped[str] = mapped_column(String(16), nullable=False, default="viewer")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    #: Carried by every signed-in session of this account, which ends when it no longer
+    #: matches: signing out, a new password, another role or disabling increments it
+    #: (`end_sessions_on_account_change`, `survey.auth.sessions`).
+    session_generation: Mapped[int] = mapped_column(
+        Integer, nullable=False, default=0, server_default=text("0")
+    )
+    #: A disabled account cannot sign in, and its sessions and API tokens are refused.
+    disabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     tokens: Mapped[list[ApiToken]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
@@ -191,6 +210,16 @@ class User(UserMixin, Model):
     def is_admin(self) -> bool:
         return self.role == "admin"
 
+    @property
+    def is_active(self) -> bool:
+        """Flask-Login refuses to sign in an inactive account."""
+        return self.disabled_at is None
+
+    @property
+    def may_annotate(self) -> bool:
+        """May change translations and the coding of open answers (viewers may not)."""
+        return self.role in ANNOTATING_ROLES
+
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
 
@@ -199,6 +228,21 @@ class User(UserMixin, Model):
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"
+
+
+#: Changing any of these ends the account's sessions.
+_SESSION_ENDING_CHANGES = ("password_hash", "role", "disabled_at")
+
+
+@event.listens_for(User, "before_update")
+def end_sessions_on_account_change(_mapper, _connection, user: User) -> None:
+    """A new password, another role, disabling: every session signed in before ends.
+
+    Here rather than in each command or page that changes an account, so that none can
+    forget it.
+    """
+    if any(get_history(user, name).has_changes() for name in _SESSION_ENDING_CHANGES):
+        user.session_generation = (user.session_generation or 0) + 1
 
 
 class ApiToken(Model):

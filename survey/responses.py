@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Connection, bindparam, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from survey.extensions import db
 from survey.models import ANSWERS, DRAFT, RESPONSES, SUBMITTED, Response, hash_token, utcnow
@@ -79,13 +80,26 @@ def _connection() -> Connection:
     return db.session.connection()
 
 
-def start_response(language: str) -> tuple[Draft, str]:
-    """A new draft and the resume token that identifies it (only its hash is stored)."""
-    token = Response.new_resume_token()
-    result = _connection().execute(
-        _INSERT_RESPONSE,
-        {"language": language, "resume_token_hash": hash_token(token), "status": DRAFT},
-    )
+def start_response(language: str, token: str | None = None) -> tuple[Draft, str]:
+    """A new draft and the resume token that identifies it (only its hash is stored).
+
+    With a `token` already used (a double-clicked "Start": two requests at once with the
+    same token), its response instead: the unique key on the token's hash makes the second
+    insert fail, inside a savepoint, once the first one committed.
+    """
+    token = token or Response.new_resume_token()
+    connection = _connection()
+    try:
+        with connection.begin_nested():
+            result = connection.execute(
+                _INSERT_RESPONSE,
+                {"language": language, "resume_token_hash": hash_token(token), "status": DRAFT},
+            )
+    except IntegrityError:
+        existing = find_by_resume_token(token)
+        if existing is None:
+            raise
+        return existing, token
     inserted = result.inserted_primary_key
     assert inserted is not None
     (response_id,) = inserted

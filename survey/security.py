@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from typing import Any
+
+from flask import Flask, current_app, render_template, request, url_for
 from flask_babel import _
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from survey.extensions import limiter, talisman
 
@@ -32,6 +34,50 @@ def register_headers(app: Flask) -> None:
     )
 
 
+#: Blueprints whose pages show results, personal data or account state to the working group.
+STAFF_BLUEPRINTS = frozenset({"auth", "results", "export", "api"})
+
+
+def register_no_store(app: Flask) -> None:
+    """Working-group pages are never stored by the browser or any cache on the way.
+
+    Results, open answers and, for admins, contact details would otherwise stay in the disk
+    cache of a shared computer and come back with the Back button after signing out.
+    """
+
+    @app.after_request
+    def no_store(response):
+        if request.blueprint in STAFF_BLUEPRINTS and "Cache-Control" not in response.headers:
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+
+_LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "[::1]"})
+
+
+def public_url(endpoint: str, **values) -> str:
+    """An absolute link to give a respondent to keep (their resume link).
+
+    Never built from the request's Host header, which the client chooses: `Host:
+    evil.example` once turned resume links into http://evil.example/en/resume/…. The
+    configured `PUBLIC_URL` is used; else the Host when Flask checked it against
+    `TRUSTED_HOSTS`, or when it is this machine (development); else only the path.
+    """
+    path = url_for(endpoint, **values)
+    base = current_app.config.get("PUBLIC_URL")
+    if base:
+        return base.rstrip("/") + path
+    host = request.host  # with TRUSTED_HOSTS set, Flask refuses (400) any other host
+    if current_app.config.get("TRUSTED_HOSTS") or host.rsplit(":", 1)[0] in _LOOPBACK_HOSTS:
+        return request.host_url.rstrip("/") + path
+    if not current_app.extensions.get("survey_public_url_warned"):
+        current_app.extensions["survey_public_url_warned"] = True
+        current_app.logger.warning(
+            "PUBLIC_URL is not set: resume links show only their path (set FLASK_PUBLIC_URL)"
+        )
+    return path
+
+
 def confine_rate_limiter(app: Flask, blueprint: str) -> None:
     """Run Flask-Limiter's request hooks only on the blueprint whose views it limits.
 
@@ -46,11 +92,13 @@ def confine_rate_limiter(app: Flask, blueprint: str) -> None:
         owner = getattr(hook, "__self__", None) or next(iter(getattr(hook, "args", ())), None)
         return owner is limiter
 
-    for hooks, keep in (
+    # Three dicts of differently typed hooks, handled alike.
+    registries: tuple[tuple[dict[Any, list[Any]], bool], ...] = (
         (app.before_request_funcs, False),  # the decorators check: nothing is left to do
         (app.after_request_funcs, True),
         (app.teardown_request_funcs, True),
-    ):
+    )
+    for hooks, keep in registries:
         found = [hook for hook in hooks.get(None, []) if is_limiter_hook(hook)]
         if len(found) != 1:
             raise RuntimeError(f"expected one Flask-Limiter hook, found {found!r}")
@@ -74,10 +122,18 @@ def register_error_pages(app: Flask) -> None:
         )
         return render_template("error.html", title=_("Please try again"), message=message), 400
 
+    @app.errorhandler(SecurityError)
+    def untrusted_host(error: SecurityError):
+        """A Host outside TRUSTED_HOSTS: no URL can be built for it, so no page either."""
+        message = _("This address is not served here.")
+        return f"{message}\n", 400, {"Content-Type": "text/plain; charset=utf-8"}
+
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
+        # The exception's own headers (405: Allow; 401: WWW-Authenticate), not its body's type.
+        headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
         if wants_json():
-            return {"error": error.name, "message": error.description}, error.code
+            return {"error": error.name, "message": error.description}, error.code, headers
         titles = {
             400: _("The request could not be understood"),
             401: _("Please sign in"),
@@ -93,4 +149,4 @@ def register_error_pages(app: Flask) -> None:
         }
         title = titles.get(error.code or 500, _("Something went wrong"))
         message = messages.get(error.code or 500, "")
-        return render_template("error.html", title=title, message=message), error.code
+        return render_template("error.html", title=title, message=message), error.code, headers

@@ -119,8 +119,9 @@ def _test_config(uri: str) -> dict:
         "SQLALCHEMY_DATABASE_URI": uri,
         "AUTO_MIGRATE_SQLITE": False,
         "RATELIMIT_STORAGE_URI": "memory://",
-        # Tests sign in many times a minute from one address.
+        # Tests sign in, and start drafts, many times a minute from one address.
         "LOGIN_RATE_LIMIT": "1000 per minute",
+        "START_RATE_LIMIT": "100000 per minute",
     }
 
 

@@ -1,7 +1,7 @@
 """coding categories as data: stable codes, names per language, order, retirement; double coding, notes, recodes, change counters
 
 Revision ID: a7c3e5f1b2d9
-Revises: e7a1c4d2b9f0
+Revises: cb114baccf51
 Create Date: 2026-12-04 18:30:00
 
 The categories and codings move to new tables (coding_categories, codings); the old ones are
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a7c3e5f1b2d9'
-down_revision = 'e7a1c4d2b9f0'
+down_revision = 'cb114baccf51'
 branch_labels = None
 depends_on = None
 

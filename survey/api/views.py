@@ -31,6 +31,7 @@ def _no_store(response):
 def results():
     """Totals and every question, filtered (?lang=ru&q2=yes) and optionally compared."""
     try:
+        _refuse_empty_parameters("/api/results")
         filters = Filters.from_args(request.args)
         locale = _single(request.args, "locale") or current_app.config["BABEL_DEFAULT_LOCALE"]
         compare = _single(request.args, "compare")
@@ -54,6 +55,26 @@ def version():
 @bp.get("/openapi.json")
 def openapi():
     return jsonify(openapi_document())
+
+
+def _refuse_empty_parameters(path: str) -> None:
+    """A documented parameter given without a value is an error here, not "no filter".
+
+    The dashboard's filter form sends empty values for the filters left open, and
+    `Filters` ignores them; but a script that sends `q14=` (an unset variable, say) would
+    silently get the results of everybody instead of a segment.
+    """
+    for key in _documented_parameters(path):
+        for value in request.args.getlist(key):
+            # Also "q3= " or "q6=government,": Filters drops blank parts as well.
+            if any(not part.strip() for part in value.split(",")):
+                raise FilterError(_("Give a value for %(code)s, or leave it out.", code=key))
+
+
+def _documented_parameters(path: str) -> list[str]:
+    """The parameters the OpenAPI document lists for GET `path` (this app's questionnaire)."""
+    operation = openapi_document()["paths"][path]["get"]
+    return [parameter["name"] for parameter in operation.get("parameters", [])]
 
 
 def _single(args, key: str) -> str | None:

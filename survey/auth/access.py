@@ -3,9 +3,12 @@ and the access log of who obtained personal data."""
 
 from __future__ import annotations
 
-from flask import redirect, request, url_for
+from flask import abort, flash, g, redirect, request, url_for
+from flask_babel import _
+from flask_login import current_user
 from sqlalchemy import select
 
+from survey.auth import sessions
 from survey.database import begin_write
 from survey.extensions import db, login_manager
 from survey.i18n import lazy_gettext as _l
@@ -18,7 +21,12 @@ login_manager.session_protection = "strong"
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    """The account of a signed-in session, unless the session has ended (see `sessions`)."""
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    if user is None or not sessions.is_current(user):
+        sessions.forget()
+        return None
+    return user
 
 
 @login_manager.request_loader
@@ -31,7 +39,9 @@ def load_user_from_bearer_token(req) -> User | None:
             ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None)
         )
     )
-    return api_token.user if api_token else None
+    if api_token is None or not api_token.user.is_active:
+        return None
+    return api_token.user
 
 
 def bearer_token(req) -> str | None:
@@ -52,7 +62,20 @@ def unauthorized():
             401,
             {"WWW-Authenticate": 'Bearer realm="survey"'},
         )
+    if g.get("staff_session_ended"):
+        flash(_("Your session has ended. Please sign in again."))
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+def require_annotator() -> None:
+    """Changing translations or codings needs the analyst or admin role: 403 otherwise.
+
+    Call it at the top of the branch that changes data, after `login_required` ran.
+    """
+    if not current_user.is_authenticated:
+        abort(401)
+    if not current_user.may_annotate:
+        abort(403)
 
 
 def record_access(user_id: int | None, email: str, action: str, detail: str) -> None:

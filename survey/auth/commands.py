@@ -12,7 +12,7 @@ from flask_babel import _, ngettext
 from sqlalchemy import func, select
 
 from survey.extensions import db
-from survey.models import ApiToken, User, hash_token, utcnow
+from survey.models import ROLES, ApiToken, User, hash_token, utcnow
 
 MIN_PASSWORD_LENGTH = 10
 TOKEN_PREFIX = "sv_"  # noqa: S105 - a marker, not a secret
@@ -27,6 +27,17 @@ def _read_password() -> str:
     return sys.stdin.readline().rstrip("\r\n")
 
 
+def _check_password_length(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise click.ClickException(
+            ngettext(
+                "The password needs at least %(num)d character.",
+                "The password needs at least %(num)d characters.",
+                MIN_PASSWORD_LENGTH,
+            )
+        )
+
+
 def _find_user(email: str) -> User:
     user = db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
     if user is None:
@@ -37,7 +48,14 @@ def _find_user(email: str) -> User:
 @click.command("create-user")
 @with_appcontext
 @click.argument("email")
-@click.option("--role", type=click.Choice(["viewer", "admin"]), default="viewer", show_default=True)
+@click.option(
+    "--role",
+    type=click.Choice(ROLES),
+    default="viewer",
+    show_default=True,
+    help="viewer: reads results; analyst: also translates and codes open answers; "
+    "admin: also sees contact details.",
+)
 def create_user(email: str, role: str) -> None:
     """Create a working-group account; the password is asked twice (or read from stdin)."""
     email = email.strip().lower()
@@ -46,19 +64,67 @@ def create_user(email: str, role: str) -> None:
     if db.session.scalar(select(User).where(func.lower(User.email) == email)):
         raise click.ClickException(_("A user with e-mail %(email)s already exists.", email=email))
     password = _read_password()
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise click.ClickException(
-            ngettext(
-                "The password needs at least %(num)d character.",
-                "The password needs at least %(num)d characters.",
-                MIN_PASSWORD_LENGTH,
-            )
-        )
+    _check_password_length(password)
     user = User(email=email, role=role)
     user.set_password(password)
     db.session.add(user)
     db.session.commit()
     click.echo(_("Created %(role)s %(email)s.", role=role, email=email))
+
+
+@click.command("set-role")
+@with_appcontext
+@click.argument("email")
+@click.argument("role", type=click.Choice(ROLES))
+def set_role(email: str, role: str) -> None:
+    """Give an account another role (viewer, analyst or admin); it is signed out everywhere
+    (its API tokens keep working, with the new role)."""
+    user = _find_user(email)
+    if user.role == role:
+        click.echo(_("%(email)s already has the role %(role)s.", email=user.email, role=role))
+        return
+    user.role = role
+    db.session.commit()
+    click.echo(_("%(email)s now has the role %(role)s.", email=user.email, role=role))
+
+
+@click.command("set-password")
+@with_appcontext
+@click.argument("email")
+def set_password(email: str) -> None:
+    """Give an account a new password (asked twice, or read from stdin); it is signed out
+    everywhere."""
+    user = _find_user(email)
+    password = _read_password()
+    _check_password_length(password)
+    user.set_password(password)
+    db.session.commit()
+    click.echo(_("New password set for %(email)s; it is signed out everywhere.", email=user.email))
+
+
+@click.command("disable-user")
+@with_appcontext
+@click.argument("email")
+def disable_user(email: str) -> None:
+    """Disable an account: it is signed out everywhere, cannot sign in, and its API tokens
+    are refused (until enable-user)."""
+    user = _find_user(email)
+    if user.disabled_at is None:
+        user.disabled_at = utcnow()
+        db.session.commit()
+    click.echo(_("Disabled %(email)s.", email=user.email))
+
+
+@click.command("enable-user")
+@with_appcontext
+@click.argument("email")
+def enable_user(email: str) -> None:
+    """Enable a disabled account again (its API tokens work again)."""
+    user = _find_user(email)
+    if user.disabled_at is not None:
+        user.disabled_at = None
+        db.session.commit()
+    click.echo(_("Enabled %(email)s.", email=user.email))
 
 
 @click.command("create-token")
@@ -120,5 +186,14 @@ def list_tokens(email: str) -> None:
 
 
 def register(app: Flask) -> None:
-    for command in (create_user, create_token, revoke_token, list_tokens):
+    for command in (
+        create_user,
+        set_role,
+        set_password,
+        disable_user,
+        enable_user,
+        create_token,
+        revoke_token,
+        list_tokens,
+    ):
         app.cli.add_command(command)

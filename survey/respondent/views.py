@@ -10,6 +10,7 @@ from functools import partial
 
 from flask import (
     abort,
+    current_app,
     flash,
     g,
     redirect,
@@ -19,12 +20,15 @@ from flask import (
     url_for,
 )
 from flask_babel import _, refresh
+from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFError
+from limits import parse_many
 from werkzeug.datastructures import MultiDict
 
 from survey.database import begin_read, begin_write
-from survey.extensions import db
+from survey.extensions import db, limiter
 from survey.i18n import best_browser_language, languages
+from survey.models import Response
 from survey.questionnaire import Known, Page, asked_questionnaire
 from survey.respondent import bp
 from survey.respondent.best_practices import BEST_PRACTICES
@@ -37,8 +41,11 @@ from survey.responses import (
     stored_answers,
     submit_response,
 )
+from survey.security import public_url
 
 SESSION_KEY = "response_token"
+#: The resume token this browser's next draft will have (see `_prepare_start`).
+START_KEY = "start_token"
 NAVIGATION_ACTIONS = ("next", "back", "submit")
 
 
@@ -79,6 +86,8 @@ def welcome():
             response = _start()
             db.session.commit()
         return redirect(page_url(1))
+    if response is None or response.is_submitted:
+        _prepare_start()
     return render_template(
         "respondent/welcome.html", response=response, pages=len(asked_questionnaire().pages)
     )
@@ -100,6 +109,8 @@ def page(number: int):
         elsewhere = _neighbour(number, known, 1) or _neighbour(number, known, -1) or 1
         return redirect(page_url(elsewhere))
     if request.method == "GET":
+        if response is None:
+            _prepare_start()
         return _render_page(number, questionnaire.form_values(known), {}, known)
     return _save_page(number, response, known)
 
@@ -198,11 +209,42 @@ def page_url(number: int, **values) -> str:
     return url_for("respondent.page", number=number, **values)
 
 
+def _prepare_start() -> None:
+    """Choose, before this browser starts, the resume token its draft will have.
+
+    The form that starts a draft ("Start", or saving a page after the session was lost) then
+    carries it in the session cookie, so a double click or a replayed POST finds the draft
+    the first one made instead of making another (500 drafts in 2.5 s, once).
+    """
+    if START_KEY not in session:
+        session[START_KEY] = Response.new_resume_token()
+
+
 def _start() -> Draft:
-    response, token = start_response(g.lang)
+    """This browser's new draft: the one its prepared token already made, else a new one
+    (counted against `START_RATE_LIMIT` for the address)."""
+    prepared: str | None = session.get(START_KEY)
+    response = find_by_resume_token(prepared)
+    if response is not None and prepared:
+        token = prepared
+    else:
+        _count_start_or_refuse()
+        response, token = start_response(g.lang, prepared)
+    session.pop(START_KEY, None)
     _remember(token)
     g.response = response
     return response
+
+
+def _count_start_or_refuse() -> None:
+    """429 once this address started `START_RATE_LIMIT` drafts (a shared store: Redis)."""
+    address = get_remote_address()
+    refused = False
+    for item in parse_many(current_app.config["START_RATE_LIMIT"]):
+        refused |= not limiter.limiter.hit(item, "respondent-start", address)
+    if refused:
+        db.session.rollback()
+        abort(429)
 
 
 def _remember(token: str) -> None:
@@ -268,6 +310,6 @@ def _render_page(number: int, values, errors: dict[str, str], known: Known, stat
         step=step,
         steps=steps,
         country_options=partial(country_options, str(g.lang)),
-        resume_url=url_for("respondent.resume", token=token, _external=True) if token else None,
+        resume_url=public_url("respondent.resume", token=token) if token else None,
     )
     return html, status

@@ -17,6 +17,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import _, format_datetime, ngettext
 from flask_login import current_user, login_required
 
+from survey.auth.access import require_annotator
 from survey.database import begin_write
 from survey.extensions import db
 from survey.i18n import current_language, language_name, languages
@@ -150,6 +151,7 @@ def write_on_post(view):
 @login_required
 def translations():
     if request.method == "POST":
+        require_annotator()
         return save()
     state = _state()
     listing = ops.pending_answers(

@@ -41,7 +41,7 @@ EN_ANSWERS = {
 
 @pytest.fixture
 def signed_in(make_user, auth):
-    user = make_user("translator@example.org", password="correct horse battery")
+    user = make_user("translator@example.org", "analyst", password="correct horse battery")
     auth.login("translator@example.org", "correct horse battery")
     return user
 
@@ -205,7 +205,7 @@ def test_another_translators_work_is_not_overwritten_unseen(
     q8 = answer_id(app, "q8")
     body = client.get(f"{URL}?show=all").get_data(as_text=True)  # page shown: q8 untranslated
     other_translator = app.test_client()
-    make_user("second@example.org", password="another good password")
+    make_user("second@example.org", "analyst", password="another good password")
     login = other_translator.get("/login").get_data(as_text=True)
     other_translator.post(
         "/login",

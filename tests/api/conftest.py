@@ -1,0 +1,13 @@
+"""Fixtures of the API tests."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture
+def viewer_token(app, make_user, make_token) -> str:
+    """An API token of a working-group member with the viewer role."""
+    user = make_user("viewer@example.org", "viewer")
+    with app.app_context():
+        return make_token(user)
