@@ -1,4 +1,5 @@
 from flask import Blueprint, request
+from flask_login import current_user
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -12,8 +13,11 @@ bp.before_request(prepare_statistics)
 @bp.before_request
 def csrf_unless_bearer() -> None:
     """The API is exempt from the app-wide CSRF check so that scripts with a bearer token
-    need no token; a change sent with a session cookie (a browser) must still carry one."""
-    if request.method not in ("GET", "HEAD", "OPTIONS") and not bearer_token(request):
+    need no token; a change sent with a session cookie (a browser) must still carry one.
+    A request with neither is left to the view, which answers 401."""
+    if request.method in ("GET", "HEAD", "OPTIONS") or bearer_token(request):
+        return
+    if current_user.is_authenticated:
         csrf.protect()
 
 

@@ -25,17 +25,21 @@ from survey.api import bp
 from survey.auth.access import require_annotator
 from survey.database import begin_write
 from survey.extensions import db
+from survey.i18n import languages
 from survey.models import CodingCategory
 from survey.open_answers import coding
 
 #: Most answers one request lists.
 MOST_ANSWERS = 500
+# Past any real count of answers, and inside the databases' 64-bit integers.
+LAST_OFFSET = 2**31 - 1
+
+
+ERROR_NAMES = {400: "bad_request", 404: "not_found", 409: "conflict"}
 
 
 def _error(message: str, status: int = 400):
-    return jsonify(
-        {"error": "bad_request" if status == 400 else "not_found", "message": message}
-    ), status
+    return jsonify({"error": ERROR_NAMES[status], "message": message}), status
 
 
 def _field(field: str) -> str:
@@ -43,6 +47,14 @@ def _field(field: str) -> str:
         return coding.field_of(field).field
     except coding.CodingError as error:
         abort(404, description=str(error))
+
+
+def _one(key: str) -> str | None:
+    """A query argument given at most once (ValueError otherwise)."""
+    values = request.args.getlist(key)
+    if len(values) > 1:
+        raise ValueError(_("Give only one value for %(code)s.", code=key))
+    return values[0] if values else None
 
 
 def _body() -> dict[str, Any]:
@@ -62,14 +74,22 @@ def _category_json(category: CodingCategory, count: int) -> dict[str, Any]:
     }
 
 
-def _names(body: dict[str, Any]) -> dict[str, str] | None:
-    names = body.get("name")
-    if names is None:
+def _given(body: dict[str, Any], key: str, kind: type, message: str) -> Any:
+    """The body's `key` if given (None if left out); 400 with `message` if it is of another
+    kind. An explicit null is not "left out": it is refused like any other wrong value."""
+    if key not in body:
         return None
-    if not isinstance(names, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in names.items()
-    ):
-        abort(400, description=_('“name” must map languages to names, e.g. {"en": "Financing"}.'))
+    value = body[key]
+    if not isinstance(value, kind):
+        abort(400, description=message)
+    return value
+
+
+def _names(body: dict[str, Any]) -> dict[str, str] | None:
+    message = _('“name” must map languages to names, e.g. {"en": "Financing"}.')
+    names = _given(body, "name", dict, message)
+    if names is not None and not all(isinstance(v, str) for v in names.values()):
+        abort(400, description=message)
     return names
 
 
@@ -79,6 +99,9 @@ def _change(action):
     begin_write()
     try:
         result = action()
+    except coding.CodingConflict as error:
+        db.session.rollback()
+        return _error(str(error), 409)
     except coding.CodingError as error:
         db.session.rollback()
         return _error(str(error))
@@ -104,10 +127,8 @@ def coding_categories(field: str):
 def create_coding_category(field: str):
     field = _field(field)
     body = _body()
-    description = body.get("description", "")
-    code = body.get("code")
-    if not isinstance(description, str) or not (code is None or isinstance(code, str)):
-        return _error(_("“code” and “description” must be text."))
+    description = _given(body, "description", str, _("“description” must be text.")) or ""
+    code = _given(body, "code", str, _("“code” must be text."))
 
     def create():
         category = coding.create_category(
@@ -123,11 +144,8 @@ def create_coding_category(field: str):
 def change_coding_category(field: str, code: str):
     field = _field(field)
     body = _body()
-    description, retired = body.get("description"), body.get("retired")
-    if not (description is None or isinstance(description, str)):
-        return _error(_("“description” must be text."))
-    if not (retired is None or isinstance(retired, bool)):
-        return _error(_("“retired” must be true or false."))
+    description = _given(body, "description", str, _("“description” must be text."))
+    retired = _given(body, "retired", bool, _("“retired” must be true or false."))
 
     def change():
         category = coding.update_category(field, code, _names(body), description, retired)
@@ -158,22 +176,31 @@ def merge_coding_category(field: str, code: str):
 @login_required
 def coding_answers(field: str):
     field = _field(field)
-    args = request.args
     try:
-        offset = max(0, int(args.get("offset", 0)))
-        limit = min(MOST_ANSWERS, max(1, int(args.get("limit", 100))))
+        args = {key: _one(key) for key in ("uncoded", "category", "lang", "q", "offset", "limit")}
+    except ValueError as error:
+        return _error(str(error))
+    if args["uncoded"] not in (None, "0", "1"):
+        return _error(_("Write uncoded=1 for the answers not coded yet, or leave it out."))
+    if args["lang"] is not None and args["lang"] not in languages():
+        return _error(_("Unknown language: “%(value)s”.", value=args["lang"]))
+    try:
+        offset = int(args["offset"]) if args["offset"] is not None else 0
+        limit = int(args["limit"]) if args["limit"] is not None else 100
     except ValueError:
-        return _error(_("“offset” and “limit” must be whole numbers."))
+        offset = limit = -1
+    if not 0 <= offset <= LAST_OFFSET or not 1 <= limit <= MOST_ANSWERS:
+        return _error(_("“offset” and “limit” must be whole numbers (limit up to 500)."))
+    conditions = coding.Conditions(
+        uncoded=args["uncoded"] == "1",
+        category_code=args["category"] or None,
+        language=args["lang"],
+        search=args["q"] or None,
+    )
     try:
-        conditions = coding.Conditions(
-            uncoded=args.get("uncoded") == "1",
-            category_code=args.get("category") or None,
-            language=args.get("lang") or None,
-            search=args.get("q") or None,
-        )
         listing = coding.answers_to_code(field, conditions, offset=offset, limit=limit)
-    except LookupError:
-        return _error(_("There is no such category in this question."))
+    except LookupError:  # no such category: no answer is coded into it
+        listing = coding.Listing([], 0)
     codes = {c.id: c.code for c in coding.categories(field)}
     return jsonify(
         {

@@ -73,6 +73,11 @@ class CodingError(ValueError):
     """A category or coding that cannot be stored; the message is for the user."""
 
 
+class CodingConflict(CodingError):
+    """A change that clashes with the categories as they are now: a name or code already
+    taken, or a category that is gone or retired (another coder may have just changed it)."""
+
+
 def slug(text: str) -> str:
     """A code made from a name: Latin letters, digits and underscores, starting with a letter
     ("Lack of time" -> lack_of_time, "Финансирование" -> finansirovanie)."""
@@ -155,7 +160,7 @@ def _clean_names(field: OpenField, names: Mapping[str, str], exclude: int | None
             continue
         for language, name in cleaned.items():
             if other.names.get(language, "").casefold() == name.casefold():
-                raise CodingError(
+                raise CodingConflict(
                     _("This question already has a category called “%(name)s”.", name=name)
                 )
     return cleaned
@@ -166,7 +171,7 @@ def _free_code(field: OpenField, wanted: str | None, names: Mapping[str, str]) -
     taken = set(
         db.session.scalars(select(CodingCategory.code).where(CodingCategory.field == field.field))
     )
-    if wanted:
+    if wanted is not None:
         if not CODE_PATTERN.fullmatch(wanted):
             raise CodingError(
                 _(
@@ -175,7 +180,7 @@ def _free_code(field: OpenField, wanted: str | None, names: Mapping[str, str]) -
                 )
             )
         if wanted in taken:
-            raise CodingError(
+            raise CodingConflict(
                 _(
                     "The code “%(code)s” is taken in this question (codes are never reused).",
                     code=wanted,
@@ -202,7 +207,7 @@ def create_category(
     cleaned = _clean_names(field, names, exclude=None)
     found = CodingCategory(
         field=field.field,
-        code=_free_code(field, (code or "").strip() or None, cleaned),
+        code=_free_code(field, code, cleaned),
         names=cleaned,
         description=_clean(description, DESCRIPTION_LIMIT),
         position=_last_position(field) + 1,
@@ -258,7 +263,7 @@ def merge_categories(field_name: str, code: str, into: str) -> int:
     `code`. Returns how many answers moved."""
     source, target = category(field_name, code), category(field_name, into)
     if source.id == target.id:
-        raise CodingError(_("A category cannot be merged into itself."))
+        raise CodingConflict(_("A category cannot be merged into itself."))
     has_target = select(Coding.answer_id).where(Coding.category_id == target.id)
     result: Any = db.session.execute(
         update(Coding)
@@ -379,9 +384,9 @@ def set_codings(field_name: str, answer_id: int, codes: Sequence[str], user: Use
     for code in dict.fromkeys(codes):
         found = offered.get(code)
         if found is None:
-            raise CodingError(_("There is no category “%(code)s” in this question.", code=code))
+            raise CodingConflict(_("There is no category “%(code)s” in this question.", code=code))
         if found.is_retired:
-            raise CodingError(_("The category “%(code)s” is retired.", code=code))
+            raise CodingConflict(_("The category “%(code)s” is retired.", code=code))
         chosen.append(found.id)
     current = codings_of([answer_id]).get(answer_id, set())
     change_codings(
@@ -416,7 +421,7 @@ def change_codings(
         if answer_id not in valid_answers or category_id not in offered:
             raise CodingError(_("This answer or category is not in this question."))
     if any(offered[c].is_retired for _a, c in added):
-        raise CodingError(_("A retired category cannot be given to more answers."))
+        raise CodingConflict(_("A retired category cannot be given to more answers."))
     existing = {
         (a, c)
         for a, c in db.session.execute(

@@ -214,7 +214,7 @@ def _create(field: OpenField) -> str | None:
     category = coding.create_category(
         field.field,
         _names(),
-        request.form.get("code") or None,
+        request.form.get("code", "").strip() or None,
         request.form.get("description", ""),
         current_user,
     )

@@ -99,7 +99,7 @@ def test_a_script_creates_categories_and_codes_answers(client, answered, analyst
         json={"categories": ["vremia"]},
         headers=headers,
     )
-    assert refused.status_code == 400
+    assert refused.status_code == 409, "the category was retired under the script"
     assert "retired" in refused.get_json()["message"]
 
     merged = client.post(
@@ -129,12 +129,35 @@ def test_bad_requests_are_explained(client, answered, analyst_token):
         json={"categories": ["nope"]},
         headers=headers,
     )
-    assert bad.status_code == 400 and "nope" in bad.get_json()["message"]
-    assert (
-        client.post("/api/coding/q9/categories", json={"name": {}}, headers=headers).status_code
-        == 400
+    assert bad.status_code == 409 and "nope" in bad.get_json()["message"]
+    taken = client.post(
+        "/api/coding/q9/categories", json={"name": {"en": "financing"}}, headers=headers
     )
+    assert taken.status_code == 409 and "already" in taken.get_json()["message"]
+    for body in (
+        {"name": {}},
+        {"name": {"en": "   "}},
+        {"name": None},
+        {"name": {"en": "Time"}, "code": ""},
+        {"name": {"en": "Time"}, "code": "Time!"},
+        {"name": {"en": "Time"}, "description": None},
+    ):
+        refused = client.post("/api/coding/q9/categories", json=body, headers=headers)
+        assert refused.status_code == 400, body
+        assert refused.get_json()["message"], body
     assert client.post("/api/coding/q9/categories", data="x", headers=headers).status_code == 400
+    unchanged = client.patch(
+        "/api/coding/q9/categories/financing", json={"retired": None}, headers=headers
+    )
+    assert unchanged.status_code == 400 and "true or false" in unchanged.get_json()["message"]
+    far = client.get("/api/coding/q9/answers?offset=99999999999999999999", headers=headers)
+    assert far.status_code == 400
+    assert client.get("/api/coding/q9/answers?offset=2", headers=headers).status_code == 200
+
+
+def test_a_change_without_any_credentials_is_unauthorised(client, answered):
+    anonymous = client.post("/api/coding/q9/categories", json={"name": {"en": "Financing"}})
+    assert anonymous.status_code == 401
 
 
 def test_a_viewer_reads_but_cannot_code(client, answered, analyst_token, viewer_token):
