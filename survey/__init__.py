@@ -17,6 +17,7 @@ from survey import database, i18n, questionnaire, security
 from survey.config import DefaultConfig
 from survey.extensions import babel, csrf, db, limiter, login_manager, migrate
 from survey.form_input import SurveyRequest
+from survey.open_answers import coding
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 
@@ -36,7 +37,7 @@ def create_app(
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     _ensure_secret_key(app)
     _ensure_database_uri(app)
-    questionnaire.register(app)
+    questionnaire.register(app, derive=coding.coded_questionnaire)
 
     _trust_proxies(app)
     register_extensions(app)

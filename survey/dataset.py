@@ -17,8 +17,19 @@ from typing import Any
 from sqlalchemy import bindparam, func, select
 
 from survey.extensions import db
-from survey.models import RESPONSES, SUBMITTED, Answer, Response, Translation
+from survey.models import (
+    CATEGORIES,
+    CODINGS,
+    RECODES,
+    RESPONSES,
+    SUBMITTED,
+    Answer,
+    Response,
+    Translation,
+    User,
+)
 from survey.questionnaire import current_questionnaire
+from survey.questionnaire.coded import coded_code
 from survey.questionnaire.columns import (
     RANK,
     SET,
@@ -88,12 +99,17 @@ def iter_responses(
     filters: Filters | None = None,
     include_contact: bool = False,
     chunk_size: int = CHUNK_SIZE,
+    include_codings: bool = True,
+    recoded: bool = False,
 ) -> Iterator[tuple[ResponseMeta, Sequence[AnswerCells], Mapping[int, str]]]:
     """Submitted responses in id order, with their answers and English translations.
 
     Keyset pagination (`id > last`, `chunk_size` responses at a time) and one answer query
     per chunk keep memory flat however many responses there are; answers come ordered by
-    response and question. Personal answers are not even read unless asked for.
+    response and question. Personal answers are not even read unless asked for. With
+    `include_codings`, each coding of an open answer follows the answers as a row of its
+    coded question (q9_code, option: the category's code). With `recoded`, an "other"
+    answer the working group recoded comes as the option it was recoded into.
     """
     connection = db.session.connection()
     dialect = connection.dialect.name
@@ -109,9 +125,12 @@ def iter_responses(
         .order_by(Response.id)
         .limit(chunk_size)
     )
+    option: Any = func.coalesce(RECODES.c.option, Answer.option) if recoded else Answer.option
     answers_query = select(
-        Answer.id, Answer.response_id, Answer.question, Answer.option, Answer.rank, Answer.text
-    ).order_by(Answer.response_id, Answer.question, Answer.option)
+        Answer.id, Answer.response_id, Answer.question, option, Answer.rank, Answer.text
+    ).order_by(Answer.response_id, Answer.question, option)
+    if recoded:
+        answers_query = answers_query.outerjoin(RECODES, RECODES.c.answer_id == Answer.id)
     if not include_contact:
         answers_query = answers_query.where(Answer.question.not_in(personal_questions()))
     translations_query = (
@@ -127,6 +146,13 @@ def iter_responses(
         in_chunk = Answer.response_id.between(bindparam("low"), bindparam("high"))
     answers_query = answers_query.where(in_chunk)
     translations_query = translations_query.where(in_chunk)
+    coded_fields = current_questionnaire().coded_fields if include_codings else ()
+    codings_query = (
+        select(CODINGS.c.answer_id, Answer.response_id, CATEGORIES.c.field, CATEGORIES.c.code)
+        .select_from(CODINGS.join(CATEGORIES).join(Answer, Answer.id == CODINGS.c.answer_id))
+        .where(in_chunk, CATEGORIES.c.deleted_at.is_(None), CATEGORIES.c.field.in_(coded_fields))
+        .order_by(Answer.response_id, CATEGORIES.c.field, CATEGORIES.c.position)
+    )
     last = 0
     while True:
         fetched = connection.execute(responses_query, {"last": last}).all()
@@ -146,6 +172,10 @@ def iter_responses(
         by_response = {
             response_id: list(group) for response_id, group in groupby(rows, key=_RESPONSE_ID)
         }
+        if coded_fields:
+            for answer_id, response_id, field, code in connection.execute(codings_query, params):
+                cells = (answer_id, response_id, coded_code(field), code, None, None)
+                by_response.setdefault(response_id, []).append(cells)
         translations = dict(connection.execute(translations_query, params).all())
         for row in chunk:
             meta = tuple(row[:5])
@@ -156,12 +186,16 @@ def iter_responses(
 
 
 def iter_long_rows(
-    filters: Filters | None = None, include_contact: bool = False, chunk_size: int = CHUNK_SIZE
+    filters: Filters | None = None,
+    include_contact: bool = False,
+    chunk_size: int = CHUNK_SIZE,
+    recoded: bool = False,
 ) -> Iterator[tuple[str, str, str, int | None, str | None]]:
     """(response_id, question, option, rank, text) rows, responses in id order."""
     questions = current_questionnaire().questions
     order = {q.code: position for position, q in enumerate(questions)}
-    for meta, answers, _translations in iter_responses(filters, include_contact, chunk_size):
+    chunks = iter_responses(filters, include_contact, chunk_size, False, recoded)
+    for meta, answers, _translations in chunks:
         for _id, _response, question, option, rank, text in sorted(
             answers, key=lambda cells: (order.get(cells[2], len(order)), cells[3])
         ):
@@ -239,9 +273,11 @@ def wide_rows(
     include_contact: bool = False,
     labels: str | None = None,
     chunk_size: int = CHUNK_SIZE,
+    recoded: bool = False,
 ) -> Iterator[list[Any]]:
     encoder = RowEncoder(include_contact, labels)
-    for meta, answers, translations in iter_responses(filters, include_contact, chunk_size):
+    chunks = iter_responses(filters, include_contact, chunk_size, recoded=recoded)
+    for meta, answers, translations in chunks:
         yield encoder.encode(meta, answers, translations)
 
 
@@ -275,3 +311,35 @@ def codebook_rows(include_contact: bool = True) -> Iterator[tuple[str, ...]]:
         )
         for code, english, russian in column.codebook_codes():
             yield (*base, code, english, russian)
+
+
+# --------------------------------------------------------------------------- codings
+
+CODED_HEADER = ("response_id", "field", "category", "coder", "coded_at")
+
+
+def iter_codings(filters: Filters | None = None) -> Iterator[tuple[str, str, str, str, str]]:
+    """(response_id, open field, category code, coder's e-mail, coded_at) of every coding of a
+    submitted response's open answer, responses in id order (the long `coded_answers.csv`)."""
+    connection = db.session.connection()
+    query = (
+        select(
+            Response.uuid,
+            CATEGORIES.c.field,
+            CATEGORIES.c.code,
+            User.email,
+            _timestamp_text(CODINGS.c.coded_at, connection.dialect.name),
+        )
+        .select_from(
+            CODINGS.join(CATEGORIES)
+            .join(Answer, Answer.id == CODINGS.c.answer_id)
+            .join(Response, Response.id == Answer.response_id)
+            .outerjoin(User, User.id == CODINGS.c.coded_by_id)
+        )
+        .where(*matching(filters or Filters(), RESPONSES), CATEGORIES.c.deleted_at.is_(None))
+        .order_by(Response.id, CATEGORIES.c.field, CATEGORIES.c.position)
+        .execution_options(yield_per=CHUNK_SIZE)
+    )
+    for uuid, field, code, email, coded_at in connection.execute(query):
+        stamp = coded_at if isinstance(coded_at, str) else format_timestamp(coded_at)
+        yield uuid, field, code, email or "", stamp

@@ -24,7 +24,7 @@ from survey.aggregation.counters import count_new_submissions
 from survey.database import begin_write
 from survey.extensions import db
 from survey.models import DRAFT, RESPONSES, SUBMITTED, Answer, Response
-from survey.questionnaire import Questionnaire, current_questionnaire
+from survey.questionnaire import Questionnaire, asked_questionnaire
 
 #: (question, option, rank, text) of one answer row.
 Row = tuple[str, str, int | None, str | None]
@@ -58,7 +58,7 @@ def _next_id(model) -> int:
 
 def seed(count: int, drafts: int, seed_value: int) -> dict[str, int]:
     """Insert `count` submitted and `drafts` draft responses in one transaction."""
-    questionnaire = current_questionnaire()
+    questionnaire = asked_questionnaire()
     if questionnaire.demo is None:
         raise DemoError("This questionnaire has no demo answers.")
     rng = random.Random(seed_value)

@@ -38,8 +38,8 @@ from survey.database import begin_write
 from survey.dataset import format_timestamp, parse_timestamp
 from survey.exports.neutralise import restore
 from survey.extensions import db
-from survey.models import SUBMITTED, Answer, Response, Translation
-from survey.questionnaire import LONG_TEXT_LIMIT, AnswerRow, clean_text, current_questionnaire
+from survey.models import SUBMITTED, Answer, Coding, CodingCategory, Response, Translation
+from survey.questionnaire import LONG_TEXT_LIMIT, AnswerRow, asked_questionnaire, clean_text
 from survey.questionnaire.columns import TRANSLATION_LANGUAGE, CellError
 
 LOOKUP_BATCH = 500
@@ -76,6 +76,8 @@ class ParsedRow:
     rows: list[AnswerRow]
     #: (question, option) -> English translation text.
     translations: dict[tuple[str, str], str]
+    #: (open field, (question, option) of its answer, category code) of each coding.
+    codings: list[tuple[str, tuple[str, str], str]] = field(default_factory=list)
 
 
 @dataclass
@@ -168,7 +170,7 @@ class RowDecoder:
             raise ImportFileError(_("line 1: the language column is missing."))
         self.header = header
         self.columns = [known[name] for name in header]
-        self.questionnaire = current_questionnaire()
+        self.questionnaire = asked_questionnaire()
         personal = {q.code for q in self.questionnaire.where("personal")}
         self.has_contact = any(column.question in personal for column in self.columns)
         self.encoder = dataset.RowEncoder(include_contact=True)
@@ -208,7 +210,10 @@ class RowDecoder:
         rows = self._validate(form)
         self._check_nothing_dropped(codes, rows)
         translations = self._translations(cells, rows)
-        return ParsedRow(line, row_uuid, language, started_at, submitted_at, rows, translations)
+        codings = self._codings(cells, rows)
+        return ParsedRow(
+            line, row_uuid, language, started_at, submitted_at, rows, translations, codings
+        )
 
     @staticmethod
     def _uuid(value: str) -> str:
@@ -302,6 +307,30 @@ class RowDecoder:
             if not column.survives(given, result):
                 raise RowRejected(column.dropped_reason(given))
 
+    def _codings(
+        self, cells: Mapping[str, str], rows: list[AnswerRow]
+    ) -> list[tuple[str, tuple[str, str], str]]:
+        """The codings of the row's open answers (1 in a category's column)."""
+        with_text = {(row.question, row.option) for row in rows if row.text}
+        found = []
+        for column in self.columns:
+            value = cells[column.name]
+            if not column.restores_coding or value == "":
+                continue
+            try:
+                if column.decode(value, {}) == "0":
+                    continue
+            except CellError as error:
+                raise RowRejected(str(error)) from None
+            coded, code = column.coding()
+            key = (coded.question, coded.option)
+            if key not in with_text:
+                raise RowRejected(
+                    _("%(column)s: coded, but there is no answer to code.", column=column.name)
+                )
+            found.append((coded.field, key, code))
+        return found
+
     def _translations(
         self, cells: Mapping[str, str], rows: list[AnswerRow]
     ) -> dict[tuple[str, str], str]:
@@ -389,8 +418,14 @@ def import_csv(data: bytes, dry_run: bool = False) -> ImportReport:
         report.imported = 0 if report.rejected else len(new_rows)
         db.session.rollback()
         return report
+    categories = {
+        (category.field, category.code): category.id
+        for category in db.session.scalars(
+            select(CodingCategory).where(CodingCategory.deleted_at.is_(None))
+        )
+    }
     for row in new_rows:
-        _insert(row)
+        _insert(row, categories)
     db.session.flush()
     count_new_submissions(db.session.connection())
     report.imported = len(new_rows)
@@ -432,8 +467,9 @@ def _same_content(stored: Response, row: ParsedRow, with_contact: bool) -> bool:
     return answers == set(row.rows)
 
 
-def _insert(row: ParsedRow) -> int:
-    """Add one submitted response with its answers; returns its id."""
+def _insert(row: ParsedRow, categories: Mapping[tuple[str, str], int]) -> int:
+    """Add one submitted response with its answers, their translations and codings; returns
+    its id. `categories`: the id of each (open field, category code)."""
     response = Response(
         uuid=row.uuid,
         language=row.language,
@@ -441,7 +477,7 @@ def _insert(row: ParsedRow) -> int:
         started_at=row.started_at,
         updated_at=row.submitted_at,
         submitted_at=row.submitted_at,
-        last_page=len(current_questionnaire().pages),
+        last_page=len(asked_questionnaire().pages),
         source="import",
     )
     db.session.add(response)
@@ -453,8 +489,13 @@ def _insert(row: ParsedRow) -> int:
         for r in row.rows
     }
     db.session.add_all(answers.values())
-    if row.translations:
+    if row.translations or row.codings:
         db.session.flush()
+    db.session.add_all(
+        Coding(answer_id=answers[key].id, category_id=categories[(field, code)])
+        for field, key, code in row.codings
+    )
+    if row.translations:
         db.session.add_all(
             Translation(
                 answer_id=answers[key].id,

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, cast
 
 from flask_login import UserMixin
 from sqlalchemy import (
+    JSON,
     Boolean,
     CheckConstraint,
     DateTime,
@@ -290,48 +291,154 @@ class AccessLog(Model):
         return f"<AccessLog {self.user_email} {self.action} {self.at}>"
 
 
-class Category(Model):
-    """A category the working group codes open answers into ("Financing", "Training"...).
+class CodingCategory(Model):
+    """A category the working group codes one open field's answers into ("Financing").
 
-    `question` is the open field it belongs to (q9, q2_role, q6_other, ...).
+    `field` is the open field (q9, q2_role, q6_other, ...). The `code` is stable: it names
+    the category in filters (`?q9_code=financing`), the API and the export columns
+    (`q9_code_financing`), and is never given to another category of the field, even after
+    this one is deleted (the row stays, marked deleted).
     """
 
-    __tablename__ = "categories"
-    __table_args__ = (
-        UniqueConstraint("question", "name_en", name="uq_categories_question_name_en"),
-    )
+    __tablename__ = "coding_categories"
+    __table_args__ = (UniqueConstraint("field", "code", name="uq_coding_categories_field_code"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    question: Mapped[str] = mapped_column(String(32), nullable=False)
-    name_en: Mapped[str] = mapped_column(String(200), nullable=False)
-    #: Russian name; empty until someone gives one (the English name is shown meanwhile).
-    name_ru: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    field: Mapped[str] = mapped_column(String(32), nullable=False)
+    code: Mapped[str] = mapped_column(String(64), nullable=False)
+    #: The name in each language it was given in ({"en": "Financing", "ru": "..."}).
+    names: Mapped[dict[str, str]] = mapped_column(JSON, nullable=False, default=dict)
+    description: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    #: The order the working group chose (lowest first).
+    position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    #: Retired: no longer offered for coding, still counted and exported.
+    retired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: Deleted with its codings; kept so that its code is never reused.
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    @property
+    def is_retired(self) -> bool:
+        return self.retired_at is not None
+
+    def name(self, language: str) -> str:
+        """The name in `language`, else in any language it has (then its code)."""
+        return self.names.get(language) or next(iter(self.names.values()), "") or self.code
 
     def __repr__(self) -> str:
-        return f"<Category {self.question} {self.name_en}>"
+        return f"<CodingCategory {self.field} {self.code}>"
 
 
-class AnswerCategory(Model):
-    """One open answer coded into one category."""
+class Coding(Model):
+    """One open answer coded into one category: the coding that counts."""
 
-    __tablename__ = "answer_categories"
+    __tablename__ = "codings"
     __table_args__ = (
         # Counting answers per category reads this index only.
-        Index("ix_answer_categories_category_answer", "category_id", "answer_id"),
+        Index("ix_codings_category_answer", "category_id", "answer_id"),
     )
 
     answer_id: Mapped[int] = mapped_column(
-        ForeignKey("answers.id", ondelete="CASCADE", name="fk_answer_categories_answer_id"),
-        primary_key=True,
+        ForeignKey("answers.id", ondelete="CASCADE"), primary_key=True
     )
     category_id: Mapped[int] = mapped_column(
-        ForeignKey("categories.id", ondelete="CASCADE", name="fk_answer_categories_category_id"),
-        primary_key=True,
+        ForeignKey("coding_categories.id", ondelete="CASCADE"), primary_key=True
     )
+    coded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    coded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     def __repr__(self) -> str:
-        return f"<AnswerCategory answer={self.answer_id} category={self.category_id}>"
+        return f"<Coding answer={self.answer_id} category={self.category_id}>"
+
+
+class CoderCoding(Model):
+    """A tick of one of two coders who code a field independently (double coding).
+
+    Each coder sees only their own ticks until both have reviewed an answer; agreement
+    (Cohen's kappa) is computed from these, and the reconciled coding is a `Coding`.
+    """
+
+    __tablename__ = "coder_codings"
+
+    answer_id: Mapped[int] = mapped_column(
+        ForeignKey("answers.id", ondelete="CASCADE"), primary_key=True
+    )
+    category_id: Mapped[int] = mapped_column(
+        ForeignKey("coding_categories.id", ondelete="CASCADE"), primary_key=True
+    )
+    coder_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    coded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class CoderReview(Model):
+    """A coder has coded an answer of a double-coded field (possibly into no category)."""
+
+    __tablename__ = "coder_reviews"
+
+    answer_id: Mapped[int] = mapped_column(
+        ForeignKey("answers.id", ondelete="CASCADE"), primary_key=True
+    )
+    coder_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    reviewed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class CodingField(Model):
+    """How an open field is coded: by anyone (the default), or by two coders independently."""
+
+    __tablename__ = "coding_fields"
+
+    field: Mapped[str] = mapped_column(String(32), primary_key=True)
+    first_coder_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    second_coder_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    @property
+    def is_double(self) -> bool:
+        return self.first_coder_id is not None and self.second_coder_id is not None
+
+
+class AnswerNote(Model):
+    """A coder's free note on one open answer."""
+
+    __tablename__ = "answer_notes"
+
+    answer_id: Mapped[int] = mapped_column(
+        ForeignKey("answers.id", ondelete="CASCADE"), primary_key=True
+    )
+    text: Mapped[str] = mapped_column(Text, nullable=False)
+    written_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    written_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ChangeCounter(Model):
+    """How many times something that the results show changed (`coding`: categories and
+    codings), so that the data version changes with it."""
+
+    __tablename__ = "change_counters"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+
+class Recode(Model):
+    """An "other (please specify)" answer recoded into one of its question's own options.
+
+    What the respondent gave never changes: results and exports show figures as given by
+    default, and as recoded on request.
+    """
+
+    __tablename__ = "recodes"
+
+    answer_id: Mapped[int] = mapped_column(
+        ForeignKey("answers.id", ondelete="CASCADE"), primary_key=True
+    )
+    option: Mapped[str] = mapped_column(String(32), nullable=False)
+    recoded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    recoded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class ResultCount(Model):
@@ -382,3 +489,6 @@ class ResultCount(Model):
 RESPONSES = cast(Table, Response.__table__)
 ANSWERS = cast(Table, Answer.__table__)
 RESULT_COUNTS = cast(Table, ResultCount.__table__)
+CODINGS = cast(Table, Coding.__table__)
+RECODES = cast(Table, Recode.__table__)
+CATEGORIES = cast(Table, CodingCategory.__table__)

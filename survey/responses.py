@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from survey.extensions import db
 from survey.models import ANSWERS, DRAFT, RESPONSES, SUBMITTED, Response, hash_token, utcnow
-from survey.questionnaire import AnswerRow, current_questionnaire, rows_by_question
+from survey.questionnaire import AnswerRow, asked_questionnaire, rows_by_question
 
 _DRAFT_COLUMNS = (
     RESPONSES.c.id,
@@ -205,7 +205,7 @@ def save_answers(
         stored = stored_answers(response)
     known = {code: list(rows) for code, rows in stored.items()}
     known.update({code: list(rows) for code, rows in answers.items()})
-    reconciled = current_questionnaire().reconcile_dependents(known)
+    reconciled = asked_questionnaire().reconcile_dependents(known)
     changed = {
         code
         for code in set(known) | set(reconciled)

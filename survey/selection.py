@@ -30,7 +30,9 @@ from survey.questionnaire import Question, current_questionnaire
 
 LANGUAGE = "lang"
 #: Query arguments that are never filters (presentation, paging, API options).
-NOT_FILTERS = frozenset({"compare", "locale", "format", "limit", "offset", "page", "sort"})
+NOT_FILTERS = frozenset(
+    {"compare", "locale", "format", "limit", "offset", "page", "sort", "recoded"}
+)
 #: Longest question text quoted in a message.
 QUOTED_TEXT = 80
 
@@ -121,6 +123,15 @@ class Filters:
 
     def __bool__(self) -> bool:
         return bool(self.language or self.answers)
+
+
+def recoded_figures(args: Any) -> bool:
+    """`?recoded=1`: count "other" answers as the option the working group recoded them into
+    (the default, `0`, counts them as given)."""
+    values = args.getlist("recoded")
+    if any(value not in ("0", "1") for value in values) or len(values) > 1:
+        raise FilterError(_("Write recoded=1 for figures as recoded, or leave it out."))
+    return values == ["1"]
 
 
 def _values(args: Any, key: str) -> list[str]:

@@ -29,10 +29,14 @@ from survey.aggregation.cache import cached
 from survey.aggregation.statistics import chi_square_tests, prepare_statistics
 from survey.database import begin_write
 from survey.extensions import db
-from survey.models import DRAFT, RESPONSES, SUBMITTED
+from survey.models import DRAFT, RESPONSES, SUBMITTED, ChangeCounter
+from survey.open_answers.coding import VERSION as CODING
 from survey.questionnaire import current_questionnaire
 from survey.questionnaire.figures import Figures
 from survey.selection import LANGUAGE, FilterError, Filters, question_reference
+
+#: The results' `figures` when "other" answers count as the option they were recoded into.
+RECODED = "recoded"
 
 __all__ = [
     "aggregate_results",
@@ -48,15 +52,19 @@ __all__ = [
 UNCOUNTED = "uncounted"
 
 
-def count(filters: Filters, segment: str | None) -> dict[str, Figures]:
+def count(filters: Filters, segment: str | None, recoded: bool = False) -> dict[str, Figures]:
     """Every figure, per segment value: from the live counters when they can serve the
     request and hold exactly the submitted responses, otherwise counted from the answers.
-    `RESULT_COUNTS = False` always counts from the answers."""
-    if current_app.config.get("RESULT_COUNTS", True) and counters.servable(filters, segment):
+    `RESULT_COUNTS = False` always counts from the answers; so do figures `recoded` (the
+    counters hold the answers as given)."""
+    figures = None
+    use_counters = current_app.config.get("RESULT_COUNTS", True) and not recoded
+    if use_counters and counters.servable(filters, segment):
         figures = counters.read(filters, segment)
-        if figures is not None:
-            return figures
-    return from_answers.count_from_answers(filters, segment)
+    if figures is None:
+        figures = from_answers.count_from_answers(filters, segment, recoded)
+    from_answers.add_codings(figures, filters, segment)
+    return figures
 
 
 def _languages() -> tuple[str, ...]:
@@ -71,17 +79,22 @@ def _checked_locale(locale: str | None) -> str:
     return locale
 
 
-def aggregate_results(filters: Filters | None = None, locale: str = "en") -> dict[str, Any]:
-    """The body of GET /api/results: totals and every question for the filtered responses."""
+def aggregate_results(
+    filters: Filters | None = None, locale: str = "en", recoded: bool = False
+) -> dict[str, Any]:
+    """The body of GET /api/results: totals and every question for the filtered responses
+    (`recoded`: "other" answers counted as the option the working group recoded them into,
+    and the body says so with `"figures": "recoded"`)."""
     filters = filters or Filters()
     locale = _checked_locale(locale)
     questionnaire = current_questionnaire()
-    key = ("results", data_version(), filters, locale)
+    key = ("results", data_version(), filters, locale, recoded)
 
     def compute() -> dict[str, Any]:
-        figures = count(filters, None).get("", Figures())
+        figures = count(filters, None, recoded).get("", Figures())
         with force_locale(locale):
-            return result_body(questionnaire, figures, _languages(), locale)
+            body = result_body(questionnaire, figures, _languages(), locale)
+        return {**body, "figures": RECODED} if recoded else body
 
     return cached(key, compute)
 
@@ -108,7 +121,7 @@ def check_comparable(compare: str) -> None:
 
 
 def compare_segments(
-    compare: str, filters: Filters | None = None, locale: str = "en"
+    compare: str, filters: Filters | None = None, locale: str = "en", recoded: bool = False
 ) -> dict[str, Any]:
     """The results side by side per segment, with chi-square tests of independence.
 
@@ -121,10 +134,10 @@ def compare_segments(
     questionnaire = current_questionnaire()
     check_comparable(compare)
     locale = _checked_locale(locale)
-    key = ("compare", data_version(), compare, filters, locale)
+    key = ("compare", data_version(), compare, filters, locale, recoded)
 
     def compute() -> dict[str, Any]:
-        figures = count(filters, compare)
+        figures = count(filters, compare, recoded)
         with force_locale(locale):
             segments = []
             for value, label in segment_values(
@@ -134,7 +147,8 @@ def compare_segments(
                 body = result_body(questionnaire, segment, _languages(), locale)
                 segments.append({"value": value, "label": label, **body})
             tests = chi_square_tests(questionnaire, compare, segments)
-            return {"compare": compare, "segments": segments, "tests": tests}
+            found = {"compare": compare, "segments": segments, "tests": tests}
+            return {**found, "figures": RECODED} if recoded else found
 
     return cached(key, compute)
 
@@ -160,14 +174,18 @@ def version_info() -> dict[str, Any]:
     latest = func.max(r.c.submitted_at)
     by_status = select(r.c.status, func.count(), latest).group_by(r.c.status)
     uncounted = select(literal(UNCOUNTED), func.count(), null()).where(counters.not_yet_counted(r))
-    rows = db.session.execute(union_all(by_status, uncounted)).all()
+    coding = select(literal(CODING), ChangeCounter.value, null()).where(
+        ChangeCounter.name == CODING
+    )
+    rows = db.session.execute(union_all(by_status, uncounted, coding)).all()
     found = {status: (number, last) for status, number, last in rows}
     submitted, last = found.get(SUBMITTED, (0, None))
     drafts = found.get(DRAFT, (0, None))[0]
     waiting = found.get(UNCOUNTED, (0, None))[0]
+    coded = found.get(CODING, (0, None))[0]
     stamp = last.isoformat() if hasattr(last, "isoformat") else str(last or "")
     return {
-        "version": f"{submitted}.{waiting}.{drafts}.{stamp}",
+        "version": f"{submitted}.{waiting}.{drafts}.{coded}.{stamp}",
         "total": submitted,
         "in_progress": drafts,
     }

@@ -78,7 +78,12 @@ from sqlalchemy.sql import Select
 
 from survey.extensions import db
 from survey.models import ANSWERS, DRAFT, RESPONSES, RESULT_COUNTS, SUBMITTED
-from survey.questionnaire import OTHER, Questionnaire, current_questionnaire
+from survey.questionnaire import (
+    OTHER,
+    Questionnaire,
+    asked_questionnaire,
+    current_questionnaire,
+)
 from survey.questionnaire.figures import OPTION, OTHER_TEXTS, RANK, RESPONDENTS, Figures
 from survey.selection import LANGUAGE, Filters
 
@@ -163,7 +168,7 @@ def count_new_submissions(connection: Connection, *, writers_locked_out: bool = 
 
 def _count_new_by_condition(connection: Connection) -> int:
     _execute(
-        connection, _upsert(current_questionnaire(), connection.dialect.name, "new"), {}, bulk=True
+        connection, _upsert(asked_questionnaire(), connection.dialect.name, "new"), {}, bulk=True
     )
     return connection.execute(_mark(not_yet_counted())).rowcount
 
@@ -186,7 +191,7 @@ def add_result_counts(connection: Connection, response_ids: ResponseIds = None) 
     in the same transaction (`count_new_submissions` does both).
     """
     dialect = connection.dialect.name
-    questionnaire = current_questionnaire()
+    questionnaire = asked_questionnaire()
     if response_ids is None:
         _execute(connection, _upsert(questionnaire, dialect, "all"), {}, bulk=True)
     elif dialect == "postgresql":

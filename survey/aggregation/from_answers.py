@@ -14,8 +14,9 @@ from typing import Any
 from sqlalchemy import Select, and_, case, func, literal, select
 
 from survey.extensions import db
-from survey.models import ANSWERS, DRAFT, RESPONSES, SUBMITTED
+from survey.models import ANSWERS, CATEGORIES, CODINGS, DRAFT, RECODES, RESPONSES, SUBMITTED
 from survey.questionnaire import OTHER, current_questionnaire
+from survey.questionnaire.coded import coded_code
 from survey.questionnaire.figures import OPTION, OTHER_TEXTS, RANK, RESPONDENTS, Figures
 from survey.selection import LANGUAGE, Filters, matching
 
@@ -44,8 +45,13 @@ def population(filters: Filters, segment: str | None, statuses: Iterable[str]) -
     )
 
 
-def count_from_answers(filters: Filters, segment: str | None) -> dict[str, Figures]:
+def count_from_answers(
+    filters: Filters, segment: str | None, recoded: bool = False
+) -> dict[str, Figures]:
     """Every figure, per segment value, in a handful of GROUP BY queries.
+
+    `recoded`: "other" answers the working group recoded into one of their question's options
+    count as that option (once per respondent) instead of as "other".
 
     One query per shape: respondents per status and language; rows per (question, option)
     (served by the (question, option, response_id) index); rows per (question, option, rank)
@@ -108,9 +114,18 @@ def count_from_answers(filters: Filters, segment: str | None) -> dict[str, Figur
                     total[i] += sign * int(value or 0)
         return [(*key, *values) for key, values in merged.items() if any(values)]
 
+    if recoded:
+        scopes = [
+            (seg, source.outerjoin(RECODES, RECODES.c.answer_id == a.c.id), where, sign)
+            for seg, source, where, sign in scopes
+        ]
+        option: Any = func.coalesce(RECODES.c.option, a.c.option)
+        answered: Any = func.count(func.distinct(a.c.response_id))
+    else:
+        option, answered = a.c.option, func.count()
     options = run(
-        (a.c.question, a.c.option),
-        (func.count(),),
+        (a.c.question, option),
+        (answered,),
         (a.c.question.in_(questionnaire.counting(OPTION)),),
     )
     # Counts per rank as columns (not GROUP BY rank): the index order serves the grouping.
@@ -138,6 +153,7 @@ def count_from_answers(filters: Filters, segment: str | None) -> dict[str, Figur
             a.c.option == OTHER,
             a.c.text.is_not(None),
             a.c.text != "",
+            *((RECODES.c.option.is_(None),) if recoded else ()),
         ),
     )
 
@@ -160,3 +176,32 @@ def count_from_answers(filters: Filters, segment: str | None) -> dict[str, Figur
     for seg, question, count in others:
         per_segment[seg].others[question] = count
     return per_segment
+
+
+def add_codings(per_segment: dict[str, Figures], filters: Filters, segment: str | None) -> None:
+    """Add the coded questions' figures (`CODED`): answers per category and coded answers,
+    counted from the codings (which change at any time, so they are never live counters)."""
+    questionnaire = current_questionnaire()
+    fields = {field: coded_code(field) for field in questionnaire.coded_fields}
+    if not fields:
+        return
+    k, c, a, r = CATEGORIES, CODINGS, ANSWERS, RESPONSES
+    coded = c.join(k, k.c.id == c.c.category_id).join(a, a.c.id == c.c.answer_id)
+    if segment is None and not filters:
+        seg: Any = literal("")
+        source = coded.join(r, r.c.id == a.c.response_id)
+        where = [r.c.status == SUBMITTED]
+    else:
+        people = population(filters, segment, (SUBMITTED,)).subquery("p")
+        seg = people.c.seg
+        source = coded.join(people, people.c.id == a.c.response_id)
+        where = []
+    where += [k.c.deleted_at.is_(None), k.c.field.in_(fields)]
+    per_category = select(seg, k.c.field, k.c.code, func.count()).select_from(source)
+    for value, field, code, count in db.session.execute(
+        per_category.where(*where).group_by(seg, k.c.field, k.c.code)
+    ):
+        per_segment[value].coded[fields[field]][code] = count
+    answers = select(seg, k.c.field, func.count(func.distinct(c.c.answer_id))).select_from(source)
+    for value, field, count in db.session.execute(answers.where(*where).group_by(seg, k.c.field)):
+        per_segment[value].coded_answers[fields[field]] = count

@@ -6,11 +6,12 @@ new question or type appears here without a change to this module.
 
 from __future__ import annotations
 
-from functools import cache
+from functools import lru_cache
 from typing import Any
 
 from flask import current_app
 
+from survey.api import openapi_coding
 from survey.questionnaire import Questionnaire, current_questionnaire
 from survey.selection import LANGUAGE
 
@@ -61,6 +62,19 @@ def _locale_parameter(languages: tuple[str, ...]) -> dict[str, Any]:
         "description": "Language of the labels (English by default).",
         "schema": {"type": "string", "enum": list(languages), "default": languages[0]},
     }
+
+
+RECODED_PARAMETER = {
+    "name": "recoded",
+    "in": "query",
+    "required": False,
+    "description": (
+        '1: figures as recoded: "other" answers the working group recoded into one of the '
+        'question\'s options count as that option (the body then says `"figures": '
+        '"recoded"`). Left out or 0: figures as the respondents gave them.'
+    ),
+    "schema": {"type": "string", "enum": ["0", "1"]},
+}
 
 
 def _compare_parameter(questionnaire: Questionnaire) -> dict[str, Any]:
@@ -161,6 +175,11 @@ def _schemas(questionnaire: Questionnaire) -> dict[str, Any]:
         "required": ["total", "in_progress", "languages", "questions"],
         "properties": {
             "total": {"type": "integer", "description": "Submitted responses matching."},
+            "figures": {
+                "type": "string",
+                "enum": ["recoded"],
+                "description": "Present when the figures are as recoded (`?recoded=1`).",
+            },
             "in_progress": {
                 "type": "integer",
                 "description": "Drafts (started, not submitted) matching; not in any other count.",
@@ -193,6 +212,7 @@ def _schemas(questionnaire: Questionnaire) -> dict[str, Any]:
         "required": ["segments", "tests"],
         "properties": {
             "compare": {"type": "string"},
+            "figures": {"type": "string", "enum": ["recoded"]},
             "segments": {"type": "array", "items": _ref("Segment")},
             "tests": {
                 "type": "object",
@@ -226,7 +246,8 @@ def openapi_document() -> dict[str, Any]:
     return _document(current_questionnaire(), tuple(current_app.config["LANGUAGES"]))
 
 
-@cache
+# Bounded: each change to the coding categories makes another questionnaire.
+@lru_cache(maxsize=16)
 def _document(questionnaire: Questionnaire, languages: tuple[str, ...]) -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
@@ -244,7 +265,7 @@ def _document(questionnaire: Questionnaire, languages: tuple[str, ...]) -> dict[
                 "bearer": {"type": "http", "scheme": "bearer"},
                 "session": {"type": "apiKey", "in": "cookie", "name": "session"},
             },
-            "schemas": _schemas(questionnaire),
+            "schemas": {**_schemas(questionnaire), **openapi_coding.schemas(languages)},
         },
         "security": [{"bearer": []}, {"session": []}],
         "paths": {
@@ -256,6 +277,7 @@ def _document(questionnaire: Questionnaire, languages: tuple[str, ...]) -> dict[
                         *_filter_parameters(questionnaire, languages),
                         _compare_parameter(questionnaire),
                         _locale_parameter(languages),
+                        RECODED_PARAMETER,
                     ],
                     "responses": {
                         "200": {
@@ -322,5 +344,6 @@ def _document(questionnaire: Questionnaire, languages: tuple[str, ...]) -> dict[
                     "responses": {"200": {"description": "OpenAPI 3.1 document."}},
                 }
             },
+            **openapi_coding.paths(questionnaire, languages),
         },
     }

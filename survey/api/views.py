@@ -14,7 +14,7 @@ from flask_login import login_required
 from survey import aggregation
 from survey.api import bp
 from survey.api.openapi import openapi_document
-from survey.selection import FilterError, Filters
+from survey.selection import FilterError, Filters, recoded_figures
 
 
 def _bad_request(message: str):
@@ -35,10 +35,11 @@ def results():
         filters = Filters.from_args(request.args)
         locale = _single(request.args, "locale") or current_app.config["BABEL_DEFAULT_LOCALE"]
         compare = _single(request.args, "compare")
+        recoded = recoded_figures(request.args)
         if compare:
-            body = aggregation.compare_segments(compare, filters, locale)
+            body = aggregation.compare_segments(compare, filters, locale, recoded)
         else:
-            body = aggregation.aggregate_results(filters, locale)
+            body = aggregation.aggregate_results(filters, locale, recoded)
     except FilterError as error:
         return _bad_request(str(error))
     return _no_store(jsonify(body))

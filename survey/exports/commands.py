@@ -29,6 +29,8 @@ FORMAT_ALIASES = {
     "sav": "responses.sav",
     "codebook.csv": "codebook.csv",
     "codebook": "codebook.csv",
+    "coded_answers.csv": "coded_answers.csv",
+    "coded": "coded_answers.csv",
 }
 
 
@@ -66,17 +68,23 @@ def register(app: Flask) -> None:
     @click.option(
         "--include-contact",
         is_flag=True,
-        help="Include contact details (q17); the access is logged with your OS user name.",
+        help="Include contact details (personal data); the access is logged with your OS user.",
     )
-    def export_command(format_name, out, labels, bom, lang, filter_pairs, include_contact):
+    @click.option(
+        "--recoded",
+        is_flag=True,
+        help='"Other" answers the working group recoded are exported as their new option.',
+    )
+    def export_command(format_name, out, labels, bom, lang, filter_pairs, include_contact, recoded):
         """Write the dataset as FORMAT (responses.csv|csv, answers.csv|long, xlsx, sav,
-        codebook.csv|codebook) to --out."""
+        codebook.csv|codebook, coded_answers.csv|coded) to --out."""
         name = FORMAT_ALIASES[format_name]
         options = ExportOptions(
             filters=_filters(filter_pairs, lang),
             labels=labels,
             bom=bom,
             include_contact=include_contact,
+            recoded=recoded,
         )
         if include_contact:
             record_access(
@@ -92,6 +100,7 @@ def register(app: Flask) -> None:
                 "responses.csv": formats.wide_csv,
                 "answers.csv": formats.long_csv,
                 "codebook.csv": formats.codebook_csv,
+                "coded_answers.csv": formats.coded_csv,
             }[name]
             with out.open("w", encoding="utf-8", newline="") as handle:
                 for chunk in writer(options):

@@ -30,10 +30,15 @@ class ExportOptions:
     labels: str | None = None
     bom: bool = False
     include_contact: bool = False
+    #: "Other" answers the working group recoded are exported as the option they were recoded
+    #: into (the file's name says so); by default they are exported as given.
+    recoded: bool = False
 
     def describe(self, name: str) -> str:
         """What was exported, for the access log."""
         parts = [name, f"filters: {self.filters.describe()}"]
+        if self.recoded:
+            parts.append("recoded=1")
         if self.labels:
             parts.append(f"labels={self.labels}")
         if self.bom:
@@ -62,6 +67,7 @@ FORMATS = {
     ),
     "responses.sav": Format("responses.sav", "responses.sav", "application/x-spss-sav", False),
     "codebook.csv": Format("codebook.csv", "codebook.csv", "text/csv", True),
+    "coded_answers.csv": Format("coded_answers.csv", "coded_answers.csv", "text/csv", True),
 }
 
 
@@ -88,7 +94,7 @@ def _csv_chunks(header: Iterable[str], rows: Iterable[Iterable[Any]], bom: bool)
 def _neutralised_wide_rows(options: ExportOptions) -> Iterator[list[Any]]:
     encode = dataset.RowEncoder(options.include_contact, options.labels, neutralise).encode
     for meta, answers, translations in dataset.iter_responses(
-        options.filters, options.include_contact
+        options.filters, options.include_contact, recoded=options.recoded
     ):
         yield encode(meta, answers, translations)
 
@@ -104,11 +110,17 @@ def long_csv(options: ExportOptions) -> Iterator[str]:
 
     def rows() -> Iterator[tuple[Any, ...]]:
         for response_id, question, option, rank, text in dataset.iter_long_rows(
-            options.filters, options.include_contact
+            options.filters, options.include_contact, recoded=options.recoded
         ):
             yield response_id, question, option, rank, neutralise(text) if text else text
 
     return _csv_chunks(LONG_HEADER, rows(), options.bom)
+
+
+def coded_csv(options: ExportOptions) -> Iterator[str]:
+    """The long table of codings: one row per (open answer, category)."""
+    rows = ([neutralise(cell) for cell in row] for row in dataset.iter_codings(options.filters))
+    return _csv_chunks(dataset.CODED_HEADER, rows, options.bom)
 
 
 def codebook_csv(options: ExportOptions) -> Iterator[str]:
@@ -143,7 +155,9 @@ def write_xlsx(options: ExportOptions, target: IO[bytes]) -> None:
 
     responses = workbook.create_sheet("responses")
     responses.append(cells(responses, dataset.column_names(options.include_contact)))
-    for wide in dataset.wide_rows(options.filters, options.include_contact, options.labels):
+    for wide in dataset.wide_rows(
+        options.filters, options.include_contact, options.labels, recoded=options.recoded
+    ):
         responses.append(cells(responses, wide))
     codebook = workbook.create_sheet("codebook")
     codebook.append(cells(codebook, dataset.CODEBOOK_HEADER))
@@ -170,7 +184,7 @@ def write_sav(options: ExportOptions, path: str) -> None:
     language = options.labels or "en"
     all_columns = dataset.columns(options.include_contact)
     data: dict[str, list[Any]] = {column.name: [] for column in all_columns}
-    for row in dataset.wide_rows(options.filters, options.include_contact):
+    for row in dataset.wide_rows(options.filters, options.include_contact, recoded=options.recoded):
         for column, cell in zip(all_columns, row, strict=True):
             data[column.name].append(column.spss_cell(cell))
     frame = pd.DataFrame(

@@ -25,21 +25,24 @@ from flask_login import current_user, login_required
 from survey.auth.access import record_access
 from survey.exports import bp, formats
 from survey.exports.formats import FORMATS, ExportOptions
-from survey.selection import FilterError, Filters
+from survey.selection import FilterError, Filters, recoded_figures
 
 LABEL_LANGUAGES = ("en", "ru")
 FILE_CHUNK = 64 * 1024
 
 
-def attachment_name(filename: str) -> str:
+def attachment_name(filename: str, recoded: bool = False) -> str:
+    """survey-responses-2026-12-04.csv, or survey-responses-recoded-2026-12-04.csv."""
     stem, _dot, extension = filename.rpartition(".")
-    return f"survey-{stem}-{datetime.now(UTC):%Y-%m-%d}.{extension}"
+    figures = "-recoded" if recoded else ""
+    return f"survey-{stem}{figures}-{datetime.now(UTC):%Y-%m-%d}.{extension}"
 
 
 def export_options(name: str) -> ExportOptions:
     """Options and filters from the query string; 400 for bad values, 403 for contact data."""
     try:
         filters = Filters.from_args(request.args)
+        recoded = recoded_figures(request.args)
     except FilterError as error:
         abort(400, description=str(error))
     labels = request.args.get("labels") or None
@@ -50,6 +53,7 @@ def export_options(name: str) -> ExportOptions:
         labels=labels,
         bom=request.args.get("bom") == "1",
         include_contact=request.args.get("include_contact") == "1",
+        recoded=recoded,
     )
     if options.include_contact:
         if not current_user.is_admin:
@@ -59,19 +63,20 @@ def export_options(name: str) -> ExportOptions:
     return options
 
 
-def _download_headers(name: str) -> dict[str, str]:
+def _download_headers(name: str, options: ExportOptions) -> dict[str, str]:
+    filename = attachment_name(FORMATS[name].filename, options.recoded)
     return {
-        "Content-Disposition": f'attachment; filename="{attachment_name(FORMATS[name].filename)}"',
+        "Content-Disposition": f'attachment; filename="{filename}"',
         "Cache-Control": "no-store",
         "X-Content-Type-Options": "nosniff",
     }
 
 
-def _streamed(name: str, chunks) -> Response:
+def _streamed(name: str, chunks, options: ExportOptions) -> Response:
     return Response(
         stream_with_context(chunks),
         mimetype=FORMATS[name].mimetype,
-        headers=_download_headers(name),
+        headers=_download_headers(name, options),
     )
 
 
@@ -86,6 +91,7 @@ def index():
     filters_pairs = filters.to_args()
     labels = request.args.get("labels") if request.args.get("labels") in LABEL_LANGUAGES else ""
     bom = request.args.get("bom") == "1"
+    recoded = request.args.get("recoded") == "1"
     include_contact = current_user.is_admin and request.args.get("include_contact") == "1"
 
     def link(endpoint: str, for_excel: bool = False) -> str:
@@ -94,6 +100,8 @@ def index():
             pairs.append(("labels", labels))
         if bom or for_excel:
             pairs.append(("bom", "1"))
+        if recoded and endpoint != "export.codebook_csv":
+            pairs.append(("recoded", "1"))
         if include_contact and endpoint != "export.codebook_csv":
             pairs.append(("include_contact", "1"))
         query = urlencode(pairs)
@@ -105,6 +113,7 @@ def index():
         filters_pairs=filters_pairs,
         labels=labels,
         bom=bom,
+        recoded=recoded,
         include_contact=include_contact,
         link=link,
     )
@@ -114,21 +123,28 @@ def index():
 @login_required
 def responses_csv():
     options = export_options("responses.csv")
-    return _streamed("responses.csv", formats.wide_csv(options))
+    return _streamed("responses.csv", formats.wide_csv(options), options)
 
 
 @bp.route("/answers.csv")
 @login_required
 def answers_csv():
     options = export_options("answers.csv")
-    return _streamed("answers.csv", formats.long_csv(options))
+    return _streamed("answers.csv", formats.long_csv(options), options)
 
 
 @bp.route("/codebook.csv")
 @login_required
 def codebook_csv():
     options = export_options("codebook.csv")
-    return _streamed("codebook.csv", formats.codebook_csv(options))
+    return _streamed("codebook.csv", formats.codebook_csv(options), options)
+
+
+@bp.route("/coded_answers.csv")
+@login_required
+def coded_answers_csv():
+    options = export_options("coded_answers.csv")
+    return _streamed("coded_answers.csv", formats.coded_csv(options), options)
 
 
 @bp.route("/responses.xlsx")
@@ -138,7 +154,7 @@ def responses_xlsx():
     handle = tempfile.TemporaryFile()  # noqa: SIM115 - send_file closes it
     formats.write_xlsx(options, handle)
     handle.seek(0)
-    return _send(handle, "responses.xlsx")
+    return _send(handle, "responses.xlsx", options)
 
 
 @bp.route("/responses.sav")
@@ -152,10 +168,10 @@ def responses_sav():
         handle = open(path, "rb")  # noqa: SIM115 - send_file closes it
     finally:
         os.unlink(path)
-    return _send(handle, "responses.sav")
+    return _send(handle, "responses.sav", options)
 
 
-def _send(handle, name: str) -> Response:
+def _send(handle, name: str, options: ExportOptions) -> Response:
     """Send a finished temporary file in chunks, closing (and so deleting) it at the end."""
 
     def chunks():
@@ -165,4 +181,5 @@ def _send(handle, name: str) -> Response:
         finally:
             handle.close()
 
-    return Response(chunks(), mimetype=FORMATS[name].mimetype, headers=_download_headers(name))
+    headers = _download_headers(name, options)
+    return Response(chunks(), mimetype=FORMATS[name].mimetype, headers=headers)

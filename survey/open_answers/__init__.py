@@ -18,7 +18,7 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, and_, or_
 
 from survey.models import Answer
-from survey.questionnaire import OpenField, current_questionnaire
+from survey.questionnaire import OpenField, asked_questionnaire
 
 
 class UnknownOpenField(LookupError):
@@ -27,7 +27,7 @@ class UnknownOpenField(LookupError):
 
 def open_field(name: str | None) -> OpenField:
     """The open field called `name` (`q8`, `q6_other`, or `q6` for its "other" text)."""
-    found = current_questionnaire().open_field(name)
+    found = asked_questionnaire().open_field(name)
     if found is None:
         raise UnknownOpenField(name)
     return found
@@ -35,7 +35,7 @@ def open_field(name: str | None) -> OpenField:
 
 def is_open_answer(fields: tuple[OpenField, ...] | None = None) -> ColumnElement[bool]:
     """SQL condition on `Answer`: the row holds non-empty text of an open field (never q17)."""
-    fields = current_questionnaire().open_fields if fields is None else fields
+    fields = asked_questionnaire().open_fields if fields is None else fields
     return and_(
         Answer.question.in_({f.question for f in fields}),
         or_(*(and_(Answer.question == f.question, Answer.option == f.option) for f in fields)),

@@ -16,7 +16,7 @@ from sqlalchemy import and_, case, func, select
 from survey.extensions import db
 from survey.models import SUBMITTED, Answer, Response, Translation, User, utcnow
 from survey.open_answers import UnknownOpenField, is_open_answer, open_field
-from survey.questionnaire import LONG_TEXT_LIMIT, OpenField, clean_text, current_questionnaire
+from survey.questionnaire import LONG_TEXT_LIMIT, OpenField, asked_questionnaire, clean_text
 
 #: Largest number of ids sent in one IN (...) list (SQLite allows 32,766 parameters).
 CHUNK = 5_000
@@ -62,7 +62,7 @@ class PendingPage:
 
 def field_of(question: str, option: str) -> str | None:
     """The open field an answer row belongs to, None if it is not an open answer."""
-    found = current_questionnaire().open_field_of(question, option)
+    found = asked_questionnaire().open_field_of(question, option)
     return found.field if found else None
 
 
@@ -86,7 +86,7 @@ def translations_for(answer_ids: Iterable[int], language: str) -> dict[int, str]
 
 
 def _pending_query(language: str, field: OpenField | None):
-    fields = current_questionnaire().open_fields
+    fields = asked_questionnaire().open_fields
     field_order = case(
         *(
             (and_(Answer.question == f.question, Answer.option == f.option), position)
@@ -126,7 +126,7 @@ def pending_answers(
     except UnknownOpenField:
         raise TranslationError(f"not an open question: {field}") from None
     counts = progress(language)
-    fields = [chosen] if chosen else list(current_questionnaire().open_fields)
+    fields = [chosen] if chosen else list(asked_questionnaire().open_fields)
     page = max(1, page)
     skip, wanted = (page - 1) * per_page, per_page
     total, items = 0, []

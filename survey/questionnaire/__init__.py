@@ -9,15 +9,21 @@ about themselves (see `base.Question`).
 - `library_advocacy`: the 17-question questionnaire this app runs by default.
 
 The app runs the questionnaire its configuration names (`QUESTIONNAIRE`: an object or
-"module:attribute"); code asks `current_questionnaire()` for it, never a module global.
+"module:attribute"); code asks for it, never a module global:
+
+- `asked_questionnaire()`: the questions respondents are asked, and nothing else (the
+  respondent pages, validation, imports);
+- `current_questionnaire()`: that and the questions derived from the working group's work,
+  such as each coded open field's categories (`coded.py`): the results, filters and exports.
 """
 
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, current_app, g
 
 from survey.questionnaire.answers import (
     EMAIL_LIMIT,
@@ -49,6 +55,7 @@ __all__ = [
     "Question",
     "Questionnaire",
     "StoredAnswer",
+    "asked_questionnaire",
     "clean_text",
     "current_questionnaire",
     "register",
@@ -57,6 +64,7 @@ __all__ = [
 
 DEFAULT = "survey.questionnaire.library_advocacy:QUESTIONNAIRE"
 EXTENSION = "survey_questionnaire"
+DERIVE = "survey_questionnaire_derive"
 
 
 def load(setting: Any) -> Questionnaire:
@@ -70,12 +78,25 @@ def load(setting: Any) -> Questionnaire:
     return found
 
 
-def register(app: Flask) -> None:
+def register(app: Flask, derive: Callable[[Questionnaire], Questionnaire] | None = None) -> None:
+    """Run the configured questionnaire; `derive` adds the derived questions to it."""
     app.extensions[EXTENSION] = load(app.config.get("QUESTIONNAIRE") or DEFAULT)
+    app.extensions[DERIVE] = derive
     app.add_template_global(current_questionnaire)
 
 
-def current_questionnaire() -> Questionnaire:
-    """The questionnaire of the running app."""
+def asked_questionnaire() -> Questionnaire:
+    """The questions the running app asks respondents."""
     questionnaire: Questionnaire = current_app.extensions[EXTENSION]
     return questionnaire
+
+
+def current_questionnaire() -> Questionnaire:
+    """The questions the running app asks and those derived from them (read once per app
+    context: the derived ones come from the database)."""
+    found: Questionnaire | None = g.get("survey_questionnaire")
+    if found is None:
+        derive = current_app.extensions.get(DERIVE)
+        found = derive(asked_questionnaire()) if derive else asked_questionnaire()
+        g.survey_questionnaire = found
+    return found

@@ -104,6 +104,9 @@ class Question:
     personal: ClassVar[bool] = False
     #: Its chosen options are cells of the live counters (filters they can serve).
     is_cell: ClassVar[bool] = False
+    #: Asked of respondents (on a page); False for questions derived from the answers to
+    #: others, such as an open question's coded categories.
+    asked: ClassVar[bool] = True
     #: Compared side by side, its options are listed most respondents first.
     rows_by_count: ClassVar[bool] = False
     #: The heading of its answers' column on the dashboard.
@@ -113,6 +116,11 @@ class Question:
 
     def field_names(self, known: Known | None = None) -> list[str]:
         return [self.code]
+
+    def numbered_as(self) -> str | None:
+        """The question whose number it shares (None: a number of its own, or a letter after
+        the question that opens it)."""
+        return None
 
     def is_asked(self, known: Known) -> bool:
         return self.condition is None or self.condition.is_met(known)
@@ -140,6 +148,10 @@ class Question:
 
     def option_label(self, code: str, language: str) -> str:
         return self.option_labels(language).get(code, code)
+
+    def coded_field(self) -> str | None:
+        """The open field whose coded categories this question is (None for most)."""
+        return None
 
     def open_fields(self) -> tuple[OpenField, ...]:
         """The free-text fields of its answers that the working group reads and codes."""
@@ -234,6 +246,13 @@ class Question:
         )
 
     # ------------------------------------------------------------------ one response
+
+    def no_answer_note(self, known: Known) -> str | None:
+        """What a response's page says when it has no answer to this question (None: the
+        question is left off the page)."""
+        if self.is_asked(known):
+            return str(_("No answer (declined)."))
+        return str(_("Not asked (follow-up did not apply)."))
 
     def shown_answer(
         self, rows: Sequence[StoredAnswer], translations: Mapping[int, str], language: str

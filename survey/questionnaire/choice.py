@@ -76,7 +76,7 @@ def option_entries(
 
 
 @dataclass(frozen=True, kw_only=True, eq=False)
-class CodedQuestion(Question):
+class ListQuestion(Question):
     """Answered by choosing codes from a list: counted per option, shown as a table of
     options, a filter (chose one of these), a cell of the live counters."""
 
@@ -94,7 +94,7 @@ class CodedQuestion(Question):
 
 
 @dataclass(frozen=True, kw_only=True, eq=False)
-class ChoiceQuestion(CodedQuestion):
+class ChoiceQuestion(ListQuestion):
     options: tuple[Option, ...]
     #: Field that holds the text of the "other" option, when the question has one.
     other_field: str | None = None

@@ -25,7 +25,7 @@ from survey.i18n import lazy_gettext as _l
 from survey.questionnaire.answers import NOT_APPLICABLE
 
 if TYPE_CHECKING:
-    from survey.questionnaire.base import Question
+    from survey.questionnaire.base import OpenField, Question
 
 #: Cell-filling actions of the row encoder.
 SET, RANK, TEXT, TRANSLATION = range(4)
@@ -98,6 +98,8 @@ class Column:
     is_answer = True
     #: Holds the translation of the answer (question, option) rather than an answer.
     translates = False
+    #: Holds a coding of an open answer (the importer restores it).
+    restores_coding = False
     #: Numeric in SPSS.
     spss_numeric = False
 
@@ -176,6 +178,10 @@ class Column:
     def dropped_reason(self, given: str) -> str:
         assert self.owner is not None
         return self.owner.dropped_reason(self, given)
+
+    def coding(self) -> tuple[OpenField, str]:
+        """For a column that `restores_coding`: the open field and the category's code."""
+        raise TypeError(f"{self.name} holds no coding")
 
 
 class CodeColumn(Column):

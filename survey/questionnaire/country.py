@@ -12,7 +12,7 @@ from survey.i18n import countries, country_codes, country_name
 from survey.i18n import lazy_gettext as _l
 from survey.questionnaire.answers import NOT_APPLICABLE, AnswerRow, Parsed, single_value
 from survey.questionnaire.base import ShownAnswer
-from survey.questionnaire.choice import CodedQuestion, option_entries
+from survey.questionnaire.choice import ListQuestion, option_entries
 from survey.questionnaire.columns import CodeColumn, Column
 from survey.questionnaire.figures import Figures
 
@@ -23,7 +23,7 @@ PREFER_NOT_TO_SAY = _l("Prefer not to say")
 
 
 @dataclass(frozen=True, kw_only=True, eq=False)
-class CountryQuestion(CodedQuestion):
+class CountryQuestion(ListQuestion):
     type: ClassVar[str] = "country"
     form_macro: ClassVar[str] = "country"
     segmentable: ClassVar[bool] = True

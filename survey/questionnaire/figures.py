@@ -20,6 +20,9 @@ RANK = "rank"
 RESPONDENTS = "distinct"
 #: "Other" answers that carry a text.
 OTHER_TEXTS = "other"
+#: Open answers coded into each of the working group's categories (never a live counter:
+#: codings change at any time, so they are always counted from the codings).
+CODED = "coded"
 
 
 def _ranks() -> defaultdict[str, defaultdict[str, dict[int | None, int]]]:
@@ -41,6 +44,10 @@ class Figures:
     respondents: dict[str, int] = field(default_factory=dict)
     #: question -> "other" answers with a text
     others: dict[str, int] = field(default_factory=dict)
+    #: coded question -> category -> answers coded into it
+    coded: defaultdict[str, dict[str, int]] = field(default_factory=lambda: defaultdict(dict))
+    #: coded question -> answers coded into at least one category
+    coded_answers: dict[str, int] = field(default_factory=dict)
 
     def option_count(self, question: str, option: str) -> int:
         return self.options.get(question, {}).get(option, 0)

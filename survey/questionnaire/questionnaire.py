@@ -49,8 +49,8 @@ class Questionnaire:
         on_pages = [code for page in self.pages for code in page.questions]
         if len(set(codes)) != len(codes):
             raise ValueError("question codes must be unique")
-        if sorted(on_pages) != sorted(codes):
-            raise ValueError("every question must be on exactly one page")
+        if sorted(on_pages) != sorted(q.code for q in self.questions if q.asked):
+            raise ValueError("every question asked must be on exactly one page")
         for q in self.questions:
             if q.condition is not None and q.condition.question not in codes:
                 raise ValueError(f"{q.code}: condition on unknown question")
@@ -78,7 +78,10 @@ class Questionnaire:
         main = 0
         follow_ups: dict[str, int] = {}
         for q in self.questions:
-            if q.condition is None:
+            shared = q.numbered_as()
+            if shared is not None:
+                numbers[q.code] = numbers[shared]
+            elif q.condition is None:
                 main += 1
                 numbers[q.code] = str(main)
             else:
@@ -89,6 +92,18 @@ class Questionnaire:
 
     def number(self, code: str) -> str:
         return self.numbers[code]
+
+    def with_derived(self, derived: Iterable[Question]) -> Questionnaire:
+        """This questionnaire with questions derived from others (not asked), each right
+        after the question it is derived from (`numbered_as`)."""
+        after: dict[str, list[Question]] = {}
+        for question in derived:
+            source = question.numbered_as()
+            if source not in self.by_code:
+                raise ValueError(f"{question.code}: derived from unknown {source}")
+            after.setdefault(source, []).append(question)
+        questions = [q for own in self.questions for q in (own, *after.get(own.code, ()))]
+        return Questionnaire(tuple(questions), self.pages, self.demo)
 
     # ------------------------------------------------------------------ what they can be
 
@@ -126,6 +141,11 @@ class Questionnaire:
             if field.question == question and field.option == option:
                 return field
         return None
+
+    @cached_property
+    def coded_fields(self) -> tuple[str, ...]:
+        """The open fields whose answers are coded into categories (see `coded.py`)."""
+        return tuple(field for q in self.questions if (field := q.coded_field()))
 
     @cached_property
     def sort_parameters(self) -> tuple[str, ...]:

@@ -29,7 +29,7 @@ from survey.database import begin_read, begin_write
 from survey.extensions import db, limiter
 from survey.i18n import best_browser_language, languages
 from survey.models import Response
-from survey.questionnaire import Known, Page, current_questionnaire
+from survey.questionnaire import Known, Page, asked_questionnaire
 from survey.respondent import bp
 from survey.respondent.best_practices import BEST_PRACTICES
 from survey.respondent.options import country_options
@@ -91,13 +91,13 @@ def welcome():
     if response is None or response.is_submitted:
         _prepare_start()
     return render_template(
-        "respondent/welcome.html", response=response, pages=len(current_questionnaire().pages)
+        "respondent/welcome.html", response=response, pages=len(asked_questionnaire().pages)
     )
 
 
 @bp.route("/<lang>/page/<int:number>", methods=["GET", "POST"])
 def page(number: int):
-    questionnaire = current_questionnaire()
+    questionnaire = asked_questionnaire()
     if not 1 <= number <= len(questionnaire.pages):
         abort(404)
     if request.method == "POST":
@@ -134,7 +134,7 @@ def _save_page(number: int, response: Draft | None, known: Known):
         # and stays switched: its address, its messages, where the buttons lead.
         # 307 makes the browser send what was typed again, to that address.
         return redirect(page_url(number, lang=target_language), code=307)
-    questionnaire = current_questionnaire()
+    questionnaire = asked_questionnaire()
     current_page = questionnaire.pages[number - 1]
     answers, errors = questionnaire.parse_page(current_page, request.form, known)
     if errors and action == "back":
@@ -175,7 +175,7 @@ def _keep_unsaved_and_go_back(number: int, response: Draft | None, known: Known)
     """ "Back" on a page with errors: what was typed there is kept as it is, not validated
     and not saved as answers, and shown again (with its messages) when the respondent
     returns to the page."""
-    questionnaire = current_questionnaire()
+    questionnaire = asked_questionnaire()
     fields = {
         name
         for question in questionnaire.page_questions(questionnaire.pages[number - 1])
@@ -233,7 +233,7 @@ def start_over():
 def csrf_failed(error: CSRFError):
     """Show the page again with everything typed, instead of losing it to an expired token."""
     number = (request.view_args or {}).get("number", 0)
-    pages = current_questionnaire().pages
+    pages = asked_questionnaire().pages
     if request.endpoint != "respondent.page" or not 1 <= number <= len(pages):
         return render_template(
             "error.html",
@@ -322,7 +322,7 @@ def _where_left_off(response: Draft) -> int:
 
 def _neighbour(number: int, known: Known, step: int) -> int | None:
     """The next (or previous) page that has something to ask, skipping q7 without q6."""
-    questionnaire = current_questionnaire()
+    questionnaire = asked_questionnaire()
     candidate = number + step
     while 1 <= candidate <= len(questionnaire.pages):
         if questionnaire.is_page_asked(questionnaire.pages[candidate - 1], known):
@@ -342,7 +342,7 @@ def _skipped_before(number: int, known: Known) -> list[int]:
 
 
 def _render_page(number: int, values, errors: dict[str, str], known: Known, status: int = 200):
-    questionnaire = current_questionnaire()
+    questionnaire = asked_questionnaire()
     current_page: Page = questionnaire.pages[number - 1]
     if not isinstance(values, MultiDict):
         values = MultiDict([(key, value) for key, items in values.items() for value in items])

@@ -19,12 +19,14 @@ from survey import aggregation
 from survey.i18n import current_language, languages
 from survey.open_answers.listing import OpenAnswer, page_of_answers
 from survey.questionnaire import Question, current_questionnaire
-from survey.selection import LANGUAGE, FilterError, Filters
+from survey.selection import LANGUAGE, FilterError, Filters, recoded_figures
 
 ANSWERS_ON_DASHBOARD = 10
 SORT_ORDERS = ("mean", "first")
 #: Query arguments that change the presentation, not which respondents are counted.
-PRESENTATION = frozenset({"compare", "fragment", "previous", "page", "locale", "contact"})
+PRESENTATION = frozenset(
+    {"compare", "fragment", "previous", "page", "locale", "contact", "recoded"}
+)
 
 
 def view_args() -> frozenset[str]:
@@ -92,6 +94,8 @@ class DashboardState:
     error: str | None
     compare: str | None
     status: int = 200
+    #: Figures as recoded ("other" answers counted as the option they were recoded into).
+    recoded: bool = False
 
 
 def read_state(args: MultiDict) -> DashboardState:
@@ -99,14 +103,15 @@ def read_state(args: MultiDict) -> DashboardState:
     compare = args.get("compare") or None
     try:
         filters = Filters.from_args(filter_args(args))
+        recoded = recoded_figures(args)
     except FilterError as error:
         return DashboardState(Filters(), str(error), None, 400)
     if compare is not None:
         try:
             aggregation.check_comparable(compare)
         except FilterError as error:
-            return DashboardState(filters, str(error), None, 400)
-    return DashboardState(filters, None, compare)
+            return DashboardState(filters, str(error), None, 400, recoded)
+    return DashboardState(filters, None, compare, recoded=recoded)
 
 
 def compare_choices() -> list[tuple[str, str]]:
@@ -201,14 +206,17 @@ def sort_orders(args: MultiDict) -> dict[str, str | None]:
 def dashboard_context(args: MultiDict, language: str) -> tuple[dict[str, Any], int]:
     state = read_state(args)
     questionnaire = current_questionnaire()
-    body = aggregation.aggregate_results(state.filters, language)
+    body = aggregation.aggregate_results(state.filters, language, state.recoded)
     comparison = None
     if state.compare:
-        comparison = aggregation.compare_segments(state.compare, state.filters, language)
+        comparison = aggregation.compare_segments(
+            state.compare, state.filters, language, state.recoded
+        )
     context = {
         "body": body,
         "comparison": comparison,
         "compare": state.compare,
+        "recoded": state.recoded,
         "compare_label": dict(compare_choices()).get(state.compare or "", state.compare),
         "error": state.error,
         "version": aggregation.data_version(),

@@ -1,4 +1,4 @@
-"""Pages for the working group's work on open answers: translating them, coding them.
+"""The working group translates open answers (coding them: `survey.results.coding`).
 
 `GET /results/translations?to=en&question=q8&show=all&page=2` lists open answers of submitted
 responses written in another language than `to`, grouped by question, each original beside a
@@ -21,9 +21,9 @@ from survey.auth.access import require_annotator
 from survey.database import begin_write
 from survey.extensions import db
 from survey.i18n import current_language, language_name, languages
-from survey.open_answers import UnknownOpenField, coding, open_field
+from survey.open_answers import UnknownOpenField, open_field
 from survey.open_answers import translating as ops
-from survey.questionnaire import current_questionnaire
+from survey.questionnaire import asked_questionnaire
 from survey.results import bp
 
 PER_PAGE = 50
@@ -38,7 +38,7 @@ class Group:
 
 
 def field_heading(name: str) -> str:
-    questionnaire = current_questionnaire()
+    questionnaire = asked_questionnaire()
     field = open_field(name)
     question = questionnaire.question(field.question)
     number = questionnaire.number(field.question)
@@ -53,7 +53,7 @@ def field_heading(name: str) -> str:
 
 def field_label(name: str) -> str:
     field = open_field(name)
-    number = current_questionnaire().number(field.question)
+    number = asked_questionnaire().number(field.question)
     if field.is_other:
         return _("Question %(number)s (other)", number=number)
     return _("Question %(number)s", number=number)
@@ -123,7 +123,7 @@ def _render(state, items, total, pages, typed=None, errors=None, status=200, pro
             progress=progress,
             fields=[
                 (f.field, field_label(f.field), progress.get(f.field, (0, 0)))
-                for f in current_questionnaire().open_fields
+                for f in asked_questionnaire().open_fields
             ],
             languages=[(code, language_name(code)) for code in languages()],
             language_label=language_label,
@@ -209,103 +209,3 @@ def save():
     else:
         flash(_("Nothing to save: no translation was changed."))
     return redirect(page_url(state))
-
-
-# --------------------------------------------------------------------------- coding
-
-
-def categories_url(question: str | None, page: int = 1) -> str:
-    query: dict[str, str | int] = {"question": question} if question else {}
-    if page > 1:
-        query["page"] = page
-    suffix = f"?{urlencode(query)}" if query else ""
-    return f"{url_for('results.categories')}{suffix}"
-
-
-def _render_categories(question, page=1, typed=None, error=None, status=200):
-    language = current_language()
-    context = {
-        "question": question,
-        "heading": field_heading(question) if question else None,
-        "fields": [(f.field, field_label(f.field)) for f in current_questionnaire().open_fields],
-        "typed": typed or {},
-        "error": error,
-        "language": language,
-        "page": page,
-        "categories_url": categories_url,
-        "language_label": language_label,
-    }
-    if question:
-        counts = coding.category_counts(question)
-        answers, total = coding.answers_with_categories(question, page, PER_PAGE)
-        translated = ops.translations_for(
-            [a.answer_id for a in answers if a.language != language], language
-        )
-        context.update(
-            counts=counts,
-            progress=coding.coding_progress(question),
-            answers=answers,
-            total=total,
-            pages=max(1, -(-total // PER_PAGE)),
-            translated=translated,
-        )
-    return render_template("results/translations_categories.html", **context), status
-
-
-@bp.route("/categories", methods=["GET", "POST"])
-@write_on_post
-@login_required
-def categories():
-    question = _requested_field()
-    try:
-        page = max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        page = 1
-    if request.method == "GET":
-        return _render_categories(question, page)
-    require_annotator()
-    if question is None:
-        abort(400)
-    action = request.form.get("action")
-    if action == "create":
-        typed = {
-            "name_en": request.form.get("name_en", ""),
-            "name_ru": request.form.get("name_ru", ""),
-        }
-        try:
-            category = coding.create_category(question, typed["name_en"], typed["name_ru"])
-        except coding.CodingError as error:
-            db.session.rollback()
-            return _render_categories(question, page, typed, str(error), status=400)
-        db.session.commit()
-        flash(_("Category “%(name)s” added.", name=category.name_en))
-    elif action == "delete":
-        try:
-            category_id = int(request.form.get("category", ""))
-        except ValueError:
-            abort(400)
-        counts = {c.id: c for c in coding.category_counts(question)}
-        if category_id not in counts:
-            abort(400)
-        coding.delete_category(category_id)
-        db.session.commit()
-        flash(_("Category “%(name)s” deleted.", name=counts[category_id].name_en))
-    elif action == "code":
-        added, removed = set(), set()
-        try:
-            for value in request.form.getlist("answer"):
-                answer_id = int(value)
-                was = {int(c) for c in request.form.get(f"was-{answer_id}", "").split() if c}
-                now = {int(c) for c in request.form.getlist(f"c-{answer_id}")}
-                added |= {(answer_id, c) for c in now - was}
-                removed |= {(answer_id, c) for c in was - now}
-            coding.change_codings(question, added, removed)
-        except (ValueError, coding.CodingError):
-            abort(400)
-        db.session.commit()
-        flash(
-            ngettext("Saved %(num)d change.", "Saved %(num)d changes.", len(added) + len(removed))
-        )
-    else:
-        abort(400)
-    return redirect(categories_url(question, page))

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from survey.extensions import db
-from survey.models import SUBMITTED, Answer, Response
+from survey.models import CATEGORIES, CODINGS, SUBMITTED, Answer, Response
 from survey.open_answers.translating import translations_for
 from survey.questionnaire import AnswerRow, Question, StoredAnswer, current_questionnaire
 from survey.questionnaire.base import ShownAnswer
+from survey.questionnaire.coded import coded_code
 
 
 @dataclass(frozen=True)
@@ -22,7 +23,8 @@ class ShownQuestion:
     question: Question
     number: str
     answer: ShownAnswer
-    asked: bool = True
+    #: What to say when there is no answer.
+    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,7 @@ def response_answers(
             .order_by(Answer.id)
         )
     ]
+    rows += _codings(response.id)
     grouped: dict[str, list[StoredAnswer]] = {}
     for row in rows:
         grouped.setdefault(row.question, []).append(row)
@@ -74,5 +77,21 @@ def response_answers(
             personal.append(PersonalQuestion(question, number, bool(answers), details))
             continue
         answer = question.shown_answer(answers, translated, language)
-        shown.append(ShownQuestion(question, number, answer, question.is_asked(known)))
+        note = None if answers else question.no_answer_note(known)
+        if answers or note is not None:
+            shown.append(ShownQuestion(question, number, answer, note))
     return shown, personal
+
+
+def _codings(response_id: int) -> list[StoredAnswer]:
+    """Each coding of the response's open answers, as a row of its coded question."""
+    rows = db.session.execute(
+        select(CODINGS.c.answer_id, CATEGORIES.c.field, CATEGORIES.c.code)
+        .select_from(CODINGS.join(CATEGORIES).join(Answer, Answer.id == CODINGS.c.answer_id))
+        .where(Answer.response_id == response_id, CATEGORIES.c.deleted_at.is_(None))
+        .order_by(CATEGORIES.c.field, CATEGORIES.c.position)
+    )
+    return [
+        StoredAnswer(coded_code(field), code, None, None, answer_id)
+        for answer_id, field, code in rows
+    ]

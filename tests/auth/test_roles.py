@@ -14,12 +14,13 @@ from sqlalchemy.exc import IntegrityError
 
 from survey import create_app
 from survey.extensions import db
-from survey.models import AccessLog, Answer, AnswerCategory, Category, Response, Translation, User
+from survey.models import AccessLog, Answer, Coding, CodingCategory, Response, Translation, User
 from tests.conftest import AuthActions, _test_config, csrf_token_from
 
 RU_Q8 = "Вместе с администрацией района провели «Библионочь»."
 EN_Q9 = "Financing is the main challenge; we have not resolved it yet."
 ADMINS_TRANSLATION = "Together with the district administration we held a Library Night."
+CODING = "/results/coding/q9"
 
 
 @pytest.fixture
@@ -31,10 +32,10 @@ def coded_answers(app, make_respondent, make_user):
     admin = signed_in_client(app, "admin@example.org")
     q8, q9 = answer_id(app, RU_Q8), answer_id(app, EN_Q9)
     assert post(admin, "/results/translations?to=en", translation_form(q8, ADMINS_TRANSLATION))
-    assert post(admin, "/results/categories?question=q9", {"action": "create", "name_en": "Money"})
-    money = category_id(app, "Money")
+    assert post(admin, CODING, {"action": "create", "name_en": "Money", "code": "money"})
+    money = category_id(app, "money")
     coding = {"action": "code", "answer": str(q9), f"was-{q9}": "", f"c-{q9}": str(money)}
-    assert post(admin, "/results/categories?question=q9", coding)
+    assert post(admin, CODING, coding)
     return {"q8": q8, "q9": q9, "money": money}
 
 
@@ -59,9 +60,9 @@ def answer_id(app, text_: str) -> int:
         return db.session.scalar(select(Answer.id).where(Answer.text == text_))
 
 
-def category_id(app, name: str) -> int | None:
+def category_id(app, code: str) -> int | None:
     with app.app_context():
-        return db.session.scalar(select(Category.id).where(Category.name_en == name))
+        return db.session.scalar(select(CodingCategory.id).where(CodingCategory.code == code))
 
 
 def state(app) -> dict:
@@ -72,11 +73,11 @@ def state(app) -> dict:
                 select(Translation.answer_id, Translation.text).order_by(Translation.id)
             ).all(),
             "categories": db.session.execute(
-                select(Category.id, Category.name_en).order_by(Category.id)
+                select(CodingCategory.id, CodingCategory.code, CodingCategory.deleted_at).order_by(
+                    CodingCategory.id
+                )
             ).all(),
-            "codings": db.session.execute(
-                select(AnswerCategory.answer_id, AnswerCategory.category_id)
-            ).all(),
+            "codings": db.session.execute(select(Coding.answer_id, Coding.category_id)).all(),
             "access_log": db.session.scalar(select(func.count()).select_from(AccessLog)),
         }
 
@@ -101,19 +102,16 @@ CHANGES = {
     ),
     "create a category": (
         "analyst",
-        lambda ids: ("/results/categories?question=q9", {"action": "create", "name_en": "Staff"}),
+        lambda ids: (CODING, {"action": "create", "name_en": "Staff"}),
     ),
     "delete a category with its codings": (
         "analyst",
-        lambda ids: (
-            "/results/categories?question=q9",
-            {"action": "delete", "category": str(ids["money"])},
-        ),
+        lambda ids: (CODING, {"action": "delete", "category": "money", "confirm": "1"}),
     ),
     "untick a coding": (
         "analyst",
         lambda ids: (
-            "/results/categories?question=q9",
+            CODING,
             {"action": "code", "answer": str(ids["q9"]), f"was-{ids['q9']}": str(ids["money"])},
         ),
     ),
@@ -150,7 +148,7 @@ def test_a_viewer_still_reads_the_translations_and_the_coding(app, coded_answers
     viewer = signed_in_client(app, "viewer@example.org")
 
     translations = viewer.get("/results/translations?to=en&show=all")
-    coding = viewer.get("/results/categories?question=q9")
+    coding = viewer.get(CODING)
 
     assert translations.status_code == 200
     assert ADMINS_TRANSLATION in translations.get_data(as_text=True)
