@@ -191,12 +191,15 @@ def coding_answers(field: str):
         offset = limit = -1
     if not 0 <= offset <= LAST_OFFSET or not 1 <= limit <= MOST_ANSWERS:
         return _error(_("“offset” and “limit” must be whole numbers (limit up to 500)."))
-    conditions = coding.Conditions(
-        uncoded=args["uncoded"] == "1",
-        category_code=args["category"] or None,
-        language=args["lang"],
-        search=args["q"] or None,
-    )
+    try:
+        conditions = coding.Conditions(
+            uncoded=args["uncoded"] == "1",
+            category_code=args["category"] or None,
+            language=args["lang"],
+            search=args["q"] or None,
+        )
+    except coding.CodingError as error:
+        return _error(str(error))
     try:
         listing = coding.answers_to_code(field, conditions, offset=offset, limit=limit)
     except LookupError:  # no such category: no answer is coded into it

@@ -136,7 +136,7 @@ CHANGE_ERRORS = {
     "403": _error("Changing the coding needs the analyst or admin role."),
     "409": _error(
         "The change clashes with the categories as they are now: a name or code is taken, "
-        "or a category is gone or retired (someone else may have just changed it)."
+        "or a category would be merged into itself."
     ),
 }
 
@@ -177,7 +177,7 @@ def paths(questionnaire: Questionnaire, languages: tuple[str, ...]) -> dict[str,
          "description": "Only answers coded into this category."},
         {"name": "lang", "in": "query", "schema": {"type": "string", "enum": list(languages)},
          "description": "Only answers written in this language."},
-        {"name": "q", "in": "query", "schema": {"type": "string"},
+        {"name": "q", "in": "query", "schema": {"type": "string", "pattern": STORABLE},
          "description": "Only answers (or translations) containing this text."},
         {
             "name": "offset",
@@ -228,7 +228,7 @@ def paths(questionnaire: Questionnaire, languages: tuple[str, ...]) -> dict[str,
                 "parameters": listing,
                 "responses": {
                     **_ok("AnswerList"),
-                    "400": _error("A bad offset, limit or category."),
+                    "400": _error("A bad offset or limit, or control characters in the search."),
                     **READ_ERRORS,
                 },
             },
@@ -239,7 +239,15 @@ def paths(questionnaire: Questionnaire, languages: tuple[str, ...]) -> dict[str,
                 "operationId": "codeAnswer",
                 "summary": "Set the categories of a response's answer (idempotent).",
                 "requestBody": _body("Codings"),
-                "responses": {**_ok("AnswerCodings"), **CHANGE_ERRORS},
+                "responses": {
+                    **_ok("AnswerCodings"),
+                    **CHANGE_ERRORS,
+                    "400": _error(
+                        "An unknown or retired category (the message names it), "
+                        "or a missing CSRF token."
+                    ),
+                    "404": _error("No such open question, or the response has no answer to it."),
+                },
             },
         },
     }

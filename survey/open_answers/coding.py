@@ -45,7 +45,13 @@ from survey.models import (
     utcnow,
 )
 from survey.open_answers import UnknownOpenField, is_open_answer, open_field
-from survey.questionnaire import OpenField, Questionnaire, asked_questionnaire, clean_text
+from survey.questionnaire import (
+    OpenField,
+    Questionnaire,
+    asked_questionnaire,
+    clean_text,
+    is_storable,
+)
 from survey.questionnaire.coded import Category, CategoryQuestion
 from survey.selection import Filters, matching
 
@@ -75,7 +81,7 @@ class CodingError(ValueError):
 
 class CodingConflict(CodingError):
     """A change that clashes with the categories as they are now: a name or code already
-    taken, or a category that is gone or retired (another coder may have just changed it)."""
+    taken, a category merged into itself."""
 
 
 def slug(text: str) -> str:
@@ -384,9 +390,9 @@ def set_codings(field_name: str, answer_id: int, codes: Sequence[str], user: Use
     for code in dict.fromkeys(codes):
         found = offered.get(code)
         if found is None:
-            raise CodingConflict(_("There is no category “%(code)s” in this question.", code=code))
+            raise CodingError(_("There is no category “%(code)s” in this question.", code=code))
         if found.is_retired:
-            raise CodingConflict(_("The category “%(code)s” is retired.", code=code))
+            raise CodingError(_("The category “%(code)s” is retired.", code=code))
         chosen.append(found.id)
     current = codings_of([answer_id]).get(answer_id, set())
     change_codings(
@@ -421,7 +427,7 @@ def change_codings(
         if answer_id not in valid_answers or category_id not in offered:
             raise CodingError(_("This answer or category is not in this question."))
     if any(offered[c].is_retired for _a, c in added):
-        raise CodingConflict(_("A retired category cannot be given to more answers."))
+        raise CodingError(_("A retired category cannot be given to more answers."))
     existing = {
         (a, c)
         for a, c in db.session.execute(
@@ -523,6 +529,10 @@ class Conditions:
     category_code: str | None = None
     language: str | None = None
     search: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.search is not None and not is_storable(self.search):
+            raise CodingError(_("The search text contains control characters. Please retype it."))
 
 
 def _listing(field: OpenField, conditions: Conditions, coder: User | None) -> Select:

@@ -35,6 +35,7 @@ from survey.questionnaire.answers import (
     Known,
     StoredAnswer,
     clean_text,
+    is_storable,
     rows_by_question,
 )
 from survey.questionnaire.base import Condition, OpenField, Option, Question
@@ -57,6 +58,7 @@ __all__ = [
     "StoredAnswer",
     "asked_questionnaire",
     "clean_text",
+    "is_storable",
     "current_questionnaire",
     "register",
     "rows_by_question",

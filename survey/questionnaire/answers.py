@@ -74,10 +74,15 @@ class Parsed:
     error: str | None = None
 
 
+def is_storable(text: str) -> bool:
+    """False for text with a control character neither database stores the same way."""
+    return not _FORBIDDEN_CHARACTERS.search(text)
+
+
 def clean_text(raw: str, limit: int) -> tuple[str, str | None]:
     """Normalise line endings and surrounding space; report forbidden characters and length."""
     text = raw.replace("\r\n", "\n").replace("\r", "\n").strip()
-    if _FORBIDDEN_CHARACTERS.search(text):
+    if not is_storable(text):
         return text, _("This answer contains characters that cannot be stored. Please retype it.")
     if len(text) > limit:
         return text, ngettext(

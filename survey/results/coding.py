@@ -127,6 +127,8 @@ def _render(field: OpenField, status: int = 200, typed: dict | None = None, erro
             )
     except LookupError:
         listing, listing_error = coding.Listing([], 0), _("There is no such category.")
+    except coding.CodingError as refused:
+        listing, listing_error = coding.Listing([], 0), str(refused)
     answers = listing.answers
     counts = coding.category_counts(field.field)
     progress = coding.coding_progress(field.field)

@@ -99,7 +99,7 @@ def test_a_script_creates_categories_and_codes_answers(client, answered, analyst
         json={"categories": ["vremia"]},
         headers=headers,
     )
-    assert refused.status_code == 409, "the category was retired under the script"
+    assert refused.status_code == 400
     assert "retired" in refused.get_json()["message"]
 
     merged = client.post(
@@ -129,7 +129,7 @@ def test_bad_requests_are_explained(client, answered, analyst_token):
         json={"categories": ["nope"]},
         headers=headers,
     )
-    assert bad.status_code == 409 and "nope" in bad.get_json()["message"]
+    assert bad.status_code == 400 and "nope" in bad.get_json()["message"]
     taken = client.post(
         "/api/coding/q9/categories", json={"name": {"en": "financing"}}, headers=headers
     )
@@ -153,6 +153,8 @@ def test_bad_requests_are_explained(client, answered, analyst_token):
     far = client.get("/api/coding/q9/answers?offset=99999999999999999999", headers=headers)
     assert far.status_code == 400
     assert client.get("/api/coding/q9/answers?offset=2", headers=headers).status_code == 200
+    nul = client.get("/api/coding/q9/answers?q=fin%00ance", headers=headers)
+    assert nul.status_code == 400 and "control characters" in nul.get_json()["message"]
 
 
 def test_a_change_without_any_credentials_is_unauthorised(client, answered):

@@ -21,6 +21,7 @@ from tests.browser.conftest import start_live_server
 
 SCHEMATHESIS = Path(sys.executable).parent / "schemathesis"
 MAX_EXAMPLES = 200
+CONFIG = Path(__file__).with_name("schemathesis.toml")
 
 
 @pytest.mark.schemathesis
@@ -37,6 +38,8 @@ def test_the_api_conforms_to_its_openapi_document(
         run = subprocess.run(
             [
                 str(SCHEMATHESIS),
+                "--config-file",
+                str(CONFIG),
                 "run",
                 f"{server.url}/api/openapi.json",
                 "--header",

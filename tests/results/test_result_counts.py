@@ -65,9 +65,9 @@ def results(app, client, viewer_token, monkeypatch):
     full_counts = []
     count_from_answers = from_answers.count_from_answers
 
-    def spy(filters, segment):
+    def spy(filters, segment, recoded=False):
         full_counts.append((filters, segment))
-        return count_from_answers(filters, segment)
+        return count_from_answers(filters, segment, recoded)
 
     monkeypatch.setattr(from_answers, "count_from_answers", spy)
     headers = {"Authorization": f"Bearer {viewer_token}"}
