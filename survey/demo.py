@@ -93,7 +93,7 @@ def seed(count: int, drafts: int, seed_value: int) -> dict[str, int]:
                     "updated_at": updated,
                     "submitted_at": submitted,
                     "last_page": last_page,
-                    "source": "web",
+                    "source": "demo",
                 }
             )
             for question, option, rank, answer_text in rows:

@@ -40,6 +40,12 @@ else:
 
 DRAFT = "draft"
 SUBMITTED = "submitted"
+#: Submitted, then left out of every figure and export by an admin (a test answer, a
+#: duplicate, spam); nothing is deleted, and restoring makes it submitted again.
+EXCLUDED = "excluded"
+STATUSES = (DRAFT, SUBMITTED, EXCLUDED)
+#: Where a response came from.
+SOURCES = ("web", "import", "demo")
 #: Submitted responses the live result counters have not taken in yet.
 NEW_SUBMISSIONS = "status = 'submitted' AND NOT counted"
 
@@ -58,9 +64,12 @@ class Response(Model):
 
     __tablename__ = "responses"
     __table_args__ = (
-        CheckConstraint("status IN ('draft', 'submitted')", name="ck_responses_status"),
+        CheckConstraint("status IN ('draft', 'submitted', 'excluded')", name="ck_responses_status"),
         Index("ix_responses_status_language", "status", "language"),
         Index("ix_responses_status_submitted_at", "status", "submitted_at"),
+        # The responses list pages through these orders (keyset: the id breaks ties).
+        Index("ix_responses_started_at_id", "started_at", "id"),
+        Index("ix_responses_submitted_at_id", "submitted_at", "id"),
         # Finds the few submitted responses the result counters have not taken in yet. Only
         # those are in it on PostgreSQL, whose planner otherwise reads the whole table.
         Index(
@@ -91,20 +100,30 @@ class Response(Model):
     #: What was typed on pages left with "Back" while they had errors, not validated and
     #: not counted anywhere: JSON {page number: [[field, value], …]}; shown again on return.
     unsaved: Mapped[str | None] = mapped_column(Text)
-    #: Where the answers came from: "web" or "import".
+    #: Where the answers came from: "web", "import" (`import-csv`) or "demo" (`seed-demo`).
     source: Mapped[str] = mapped_column(String(16), nullable=False, default="web")
     #: Whether the live result counters hold this response (see `survey.aggregation.counters`).
     counted: Mapped[bool] = mapped_column(
         Boolean, nullable=False, default=False, server_default=false()
     )
+    #: When an admin excluded it from the figures, who, and why (None while it counts; a
+    #: restored response keeps no trace here, the audit log has the history).
+    excluded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    excluded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    excluded_reason: Mapped[str | None] = mapped_column(Text)
 
     answers: Mapped[list[Answer]] = relationship(
         back_populates="response", cascade="all, delete-orphan", passive_deletes=True
     )
+    excluded_by: Mapped[User | None] = relationship()
 
     @property
     def is_submitted(self) -> bool:
         return self.status == SUBMITTED
+
+    @property
+    def is_excluded(self) -> bool:
+        return self.status == EXCLUDED
 
     @staticmethod
     def new_resume_token() -> str:
@@ -204,6 +223,16 @@ class User(UserMixin, Model):
     )
     #: A disabled account cannot sign in, and its sessions and API tokens are refused.
     disabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: Set with a one-time password an admin gave: the next sign-in must choose a new one.
+    password_change_required: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, server_default=false()
+    )
+    #: SHA-256 of a pending invitation's token (its link is shown once to the admin); the
+    #: account has no usable password until the invitation is accepted.
+    invitation_hash: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
+    invitation_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: The last successful sign-in, for the accounts list.
+    signed_in_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     tokens: Mapped[list[ApiToken]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
@@ -222,6 +251,11 @@ class User(UserMixin, Model):
     def may_annotate(self) -> bool:
         """May change translations and the coding of open answers (viewers may not)."""
         return self.role in ANNOTATING_ROLES
+
+    @property
+    def is_invited(self) -> bool:
+        """Invited and not signed up yet: no password of its own."""
+        return self.invitation_hash is not None
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
@@ -260,6 +294,8 @@ class ApiToken(Model):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
     #: First characters of the token, so a user can tell their tokens apart when revoking.
     prefix: Mapped[str] = mapped_column(String(12), nullable=False)
+    #: What its owner called it ("R script"), to tell tokens apart.
+    name: Mapped[str] = mapped_column(String(100), nullable=False, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
@@ -274,7 +310,12 @@ class ApiToken(Model):
 
 
 class AccessLog(Model):
-    """Who obtained personal data (contact details), when, and through which export."""
+    """The access and audit log: who obtained personal data (contact details), excluded or
+    restored a response, changed an account or opened and closed the survey; when and why.
+
+    `action` names what happened (`survey.auth.audit.ACTIONS`); `detail` says what it was
+    about (the export and its filters, the response id and reason, the account).
+    """
 
     __tablename__ = "access_log"
 
@@ -439,6 +480,31 @@ class Recode(Model):
     option: Mapped[str] = mapped_column(String(32), nullable=False)
     recoded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     recoded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class SurveyState(Model):
+    """Whether the survey takes responses: one row (id 1); no row means open, no schedule.
+
+    Respondents may start and submit while `is_open` and now is within the optional
+    `opens_at` … `closes_at` (UTC). See `survey.survey_state`.
+    """
+
+    __tablename__ = "survey_state"
+    __table_args__ = (CheckConstraint("id = 1", name="ck_survey_state_one_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False, default=1)
+    #: The admin's switch: closed means closed whatever the schedule says.
+    is_open: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    opens_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closes_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: When the switch was last turned to closed (the closing date respondents are told).
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    def __repr__(self) -> str:
+        switch = "open" if self.is_open else "closed"
+        return f"<SurveyState {switch} {self.opens_at} … {self.closes_at}>"
 
 
 class ResultCount(Model):
