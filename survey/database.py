@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, SessionTransaction
 
 from survey.extensions import db
+from survey.text_search import SQLITE_LOWER, sqlite_lower
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 WRITE_OPTION = "survey_write"
@@ -112,6 +113,8 @@ def register_sqlite_pragmas(app: Flask) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+        # Case-insensitive search beyond ASCII (`survey.text_search`).
+        dbapi_connection.create_function(SQLITE_LOWER, 1, sqlite_lower, deterministic=True)
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:

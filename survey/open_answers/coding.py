@@ -26,13 +26,13 @@ from flask_babel import _
 from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.sql import Select
 
+from survey.changes import bump_change_counter
 from survey.extensions import db
 from survey.models import (
     RESPONSES,
     SUBMITTED,
     Answer,
     AnswerNote,
-    ChangeCounter,
     CoderCoding,
     CoderReview,
     Coding,
@@ -54,6 +54,7 @@ from survey.questionnaire import (
 )
 from survey.questionnaire.coded import Category, CategoryQuestion
 from survey.selection import Filters, matching
+from survey.text_search import contains_text
 
 NAME_LIMIT = 200
 DESCRIPTION_LIMIT = 1000
@@ -104,13 +105,7 @@ def field_of(name: str) -> OpenField:
 
 def bump_version() -> None:
     """Count one more change to the coding (in the caller's transaction)."""
-    changed: Any = db.session.execute(
-        update(ChangeCounter)
-        .where(ChangeCounter.name == VERSION)
-        .values(value=ChangeCounter.value + 1)
-    )
-    if not changed.rowcount:
-        db.session.execute(insert(ChangeCounter).values(name=VERSION, value=1))
+    bump_change_counter(VERSION)
 
 
 # --------------------------------------------------------------------------- categories
@@ -552,11 +547,12 @@ def _listing(field: OpenField, conditions: Conditions, coder: User | None) -> Se
     if conditions.language:
         query = query.where(Response.language == conditions.language)
     if conditions.search:
-        pattern = f"%{_like_escaped(conditions.search.strip())}%"
         translated = select(Translation.answer_id).where(
-            Translation.text.ilike(pattern, escape="\\")
+            contains_text(Translation.text, conditions.search)
         )
-        query = query.where(or_(Answer.text.ilike(pattern, escape="\\"), Answer.id.in_(translated)))
+        query = query.where(
+            or_(contains_text(Answer.text, conditions.search), Answer.id.in_(translated))
+        )
     return query
 
 
@@ -655,10 +651,6 @@ def answers_to_code(
         ],
         int(total),
     )
-
-
-def _like_escaped(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def set_note(field_name: str, answer_id: int, text: str, user: User | None) -> None:
