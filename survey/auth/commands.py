@@ -1,22 +1,24 @@
-"""Account and token management from the command line (no default account exists)."""
+"""Account and token management from the command line (no default account exists).
+
+The commands call the same operations as the console pages (`survey.auth.accounts`) and are
+written to the audit log as `cli:<OS user>`.
+"""
 
 from __future__ import annotations
 
-import secrets
 import sys
 
 import click
 from flask import Flask
 from flask.cli import with_appcontext
-from flask_babel import _, ngettext
-from sqlalchemy import func, select
+from flask_babel import _
 
+from survey.auth import accounts
+from survey.auth.accounts import AccountError
+from survey.auth.audit import Actor
+from survey.database import begin_write
 from survey.extensions import db
-from survey.models import ROLES, ApiToken, User, hash_token, utcnow
-
-MIN_PASSWORD_LENGTH = 10
-TOKEN_PREFIX = "sv_"  # noqa: S105 - a marker, not a secret
-
+from survey.models import ROLES, User
 
 STDIN_HELP = "Read the password, one line, from standard input (for scripts)."
 
@@ -45,22 +47,23 @@ def _read_password(from_stdin: bool) -> str:
     )
 
 
-def _check_password_length(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise click.ClickException(
-            ngettext(
-                "The password needs at least %(num)d character.",
-                "The password needs at least %(num)d characters.",
-                MIN_PASSWORD_LENGTH,
-            )
-        )
-
-
 def _find_user(email: str) -> User:
-    user = db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    user = accounts.find_user(email)
     if user is None:
         raise click.ClickException(_("No user with e-mail %(email)s.", email=email))
     return user
+
+
+def _commit(change):
+    """Run an account operation in a write transaction; its refusal becomes the message."""
+    begin_write()
+    try:
+        result = change()
+    except AccountError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    return result
 
 
 @click.command("create-user")
@@ -72,22 +75,20 @@ def _find_user(email: str) -> User:
     default="viewer",
     show_default=True,
     help="viewer: reads results; analyst: also translates and codes open answers; "
-    "admin: also sees contact details.",
+    "admin: also sees contact details, excludes responses, opens and closes the survey and "
+    "manages accounts.",
 )
 @click.option("--password-stdin", is_flag=True, help=STDIN_HELP)
 def create_user(email: str, role: str, password_stdin: bool) -> None:
     """Create a working-group account; the password is asked twice on a terminal."""
-    email = email.strip().lower()
-    if "@" not in email:
-        raise click.ClickException(_("Please give an e-mail address."))
-    if db.session.scalar(select(User).where(func.lower(User.email) == email)):
+    try:
+        email = accounts.normalised_email(email)
+    except AccountError as error:
+        raise click.ClickException(str(error)) from None
+    if accounts.find_user(email) is not None:
         raise click.ClickException(_("A user with e-mail %(email)s already exists.", email=email))
     password = _read_password(password_stdin)
-    _check_password_length(password)
-    user = User(email=email, role=role)
-    user.set_password(password)
-    db.session.add(user)
-    db.session.commit()
+    _commit(lambda: accounts.create_account(Actor.command_line(), email, role, password))
     click.echo(_("Created %(role)s %(email)s.", role=role, email=email))
 
 
@@ -99,11 +100,9 @@ def set_role(email: str, role: str) -> None:
     """Give an account another role (viewer, analyst or admin); it is signed out everywhere
     (its API tokens keep working, with the new role)."""
     user = _find_user(email)
-    if user.role == role:
+    if not _commit(lambda: accounts.set_role(Actor.command_line(), user, role)):
         click.echo(_("%(email)s already has the role %(role)s.", email=user.email, role=role))
         return
-    user.role = role
-    db.session.commit()
     click.echo(_("%(email)s now has the role %(role)s.", email=user.email, role=role))
 
 
@@ -116,9 +115,7 @@ def set_password(email: str, password_stdin: bool) -> None:
     everywhere."""
     user = _find_user(email)
     password = _read_password(password_stdin)
-    _check_password_length(password)
-    user.set_password(password)
-    db.session.commit()
+    _commit(lambda: accounts.set_password(Actor.command_line(), user, password))
     click.echo(_("New password set for %(email)s; it is signed out everywhere.", email=user.email))
 
 
@@ -129,9 +126,7 @@ def disable_user(email: str) -> None:
     """Disable an account: it is signed out everywhere, cannot sign in, and its API tokens
     are refused (until enable-user)."""
     user = _find_user(email)
-    if user.disabled_at is None:
-        user.disabled_at = utcnow()
-        db.session.commit()
+    _commit(lambda: accounts.disable(Actor.command_line(), user))
     click.echo(_("Disabled %(email)s.", email=user.email))
 
 
@@ -141,21 +136,18 @@ def disable_user(email: str) -> None:
 def enable_user(email: str) -> None:
     """Enable a disabled account again (its API tokens work again)."""
     user = _find_user(email)
-    if user.disabled_at is not None:
-        user.disabled_at = None
-        db.session.commit()
+    _commit(lambda: accounts.enable(Actor.command_line(), user))
     click.echo(_("Enabled %(email)s.", email=user.email))
 
 
 @click.command("create-token")
 @with_appcontext
 @click.argument("email")
-def create_token(email: str) -> None:
+@click.option("--name", default="", help="What the token is for, to tell it apart later.")
+def create_token(email: str, name: str) -> None:
     """Create an API token for EMAIL; the token is printed once, alone on the last line."""
     user = _find_user(email)
-    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    db.session.add(ApiToken(user=user, token_hash=hash_token(token), prefix=token[:10]))
-    db.session.commit()
+    token = _commit(lambda: accounts.create_token(Actor.command_line(), user, name))
     click.echo(_("Token for %(email)s (shown once; store it safely):", email=user.email))
     click.echo(token)
 
@@ -165,24 +157,15 @@ def create_token(email: str) -> None:
 @click.argument("token")
 def revoke_token(token: str) -> None:
     """Revoke a token, given in full or by the first 10 characters shown when listing."""
-    query = select(ApiToken).where(ApiToken.revoked_at.is_(None))
-    if len(token) > 10:
-        query = query.where(ApiToken.token_hash == hash_token(token))
-    else:
-        query = query.where(ApiToken.prefix == token)
-    tokens = db.session.scalars(query).all()
+    tokens = accounts.active_tokens_matching(token)
     if not tokens:
         raise click.ClickException(_("No active token matches."))
     if len(tokens) > 1:
         raise click.ClickException(_("Several tokens share that prefix; give the whole token."))
-    tokens[0].revoked_at = utcnow()
-    db.session.commit()
+    found = tokens[0]
+    _commit(lambda: accounts.revoke_token(Actor.command_line(), found))
     click.echo(
-        _(
-            "Revoked token %(prefix)s… of %(email)s.",
-            prefix=tokens[0].prefix,
-            email=tokens[0].user.email,
-        )
+        _("Revoked token %(prefix)s… of %(email)s.", prefix=found.prefix, email=found.user.email)
     )
 
 
@@ -191,7 +174,7 @@ def revoke_token(token: str) -> None:
 @click.argument("email")
 def list_tokens(email: str) -> None:
     """List a user's tokens by prefix, with their state."""
-    for api_token in _find_user(email).tokens:
+    for api_token in reversed(accounts.tokens_of(_find_user(email))):
         prefix, created = api_token.prefix, f"{api_token.created_at:%Y-%m-%d}"
         if api_token.is_active:
             line = _("%(prefix)s  created %(created)s  active", prefix=prefix, created=created)
@@ -202,7 +185,7 @@ def list_tokens(email: str) -> None:
                 created=created,
                 revoked=f"{api_token.revoked_at:%Y-%m-%d}",
             )
-        click.echo(line)
+        click.echo(f"{line}  {api_token.name}" if api_token.name else line)
 
 
 def register(app: Flask) -> None:
