@@ -38,7 +38,7 @@ from survey.database import begin_write
 from survey.dataset import format_timestamp, parse_timestamp
 from survey.exports.neutralise import restore
 from survey.extensions import db
-from survey.models import SUBMITTED, Answer, Coding, CodingCategory, Response, Translation
+from survey.models import EXCLUDED, SUBMITTED, Answer, Coding, CodingCategory, Response, Translation
 from survey.questionnaire import LONG_TEXT_LIMIT, AnswerRow, asked_questionnaire, clean_text
 from survey.questionnaire.columns import TRANSLATION_LANGUAGE, CellError
 
@@ -452,7 +452,7 @@ def _existing(uuids: Iterable[str]) -> dict[str, Response]:
 
 def _same_content(stored: Response, row: ParsedRow, with_contact: bool) -> bool:
     if (
-        stored.status != SUBMITTED
+        stored.status not in (SUBMITTED, EXCLUDED)
         or stored.language != row.language
         or format_timestamp(stored.started_at) != format_timestamp(row.started_at)
         or format_timestamp(stored.submitted_at) != format_timestamp(row.submitted_at)

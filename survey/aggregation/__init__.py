@@ -27,9 +27,10 @@ from survey.aggregation import counters, from_answers
 from survey.aggregation.body import result_body, segment_values
 from survey.aggregation.cache import cached
 from survey.aggregation.statistics import chi_square_tests, prepare_statistics
+from survey.changes import EXCLUSIONS
 from survey.database import begin_write
 from survey.extensions import db
-from survey.models import DRAFT, RESPONSES, SUBMITTED, ChangeCounter
+from survey.models import DRAFT, EXCLUDED, RESPONSES, SUBMITTED, ChangeCounter
 from survey.open_answers.coding import VERSION as CODING
 from survey.questionnaire import current_questionnaire
 from survey.questionnaire.figures import Figures
@@ -154,7 +155,8 @@ def compare_segments(
 
 
 def data_version() -> str:
-    """A short string that changes whenever a response is started, submitted or removed.
+    """A short string that changes whenever a response is started, submitted, excluded,
+    restored or removed, or the coding changes.
 
     Used for live polling and as the cache key of the results; see `version_info`.
     """
@@ -162,32 +164,38 @@ def data_version() -> str:
 
 
 def version_info() -> dict[str, Any]:
-    """`{"version": data_version(), "total": submitted responses, "in_progress": drafts}`.
+    """`{"version": data_version(), "total": submitted responses, "in_progress": drafts,
+    "excluded": excluded responses}`.
 
     New submissions are counted into the live counters first. The version holds the number
     of submitted responses *and* of those not counted yet (one submitted after that): a body
     counted from the counters under this version may lack those, but counting them changes
-    the version, so a cached body is never served once they are in.
+    the version, so a cached body is never served once they are in. It also holds the
+    change counters of the coding and of exclusions, so excluding and restoring responses
+    (which may leave every count as it was: one excluded, another restored) changes it too.
     """
     take_in_new_submissions()
     r = RESPONSES
     latest = func.max(r.c.submitted_at)
     by_status = select(r.c.status, func.count(), latest).group_by(r.c.status)
     uncounted = select(literal(UNCOUNTED), func.count(), null()).where(counters.not_yet_counted(r))
-    coding = select(literal(CODING), ChangeCounter.value, null()).where(
-        ChangeCounter.name == CODING
+    changes = select(ChangeCounter.name, ChangeCounter.value, null()).where(
+        ChangeCounter.name.in_([CODING, EXCLUSIONS])
     )
-    rows = db.session.execute(union_all(by_status, uncounted, coding)).all()
+    rows = db.session.execute(union_all(by_status, uncounted, changes)).all()
     found = {status: (number, last) for status, number, last in rows}
     submitted, last = found.get(SUBMITTED, (0, None))
     drafts = found.get(DRAFT, (0, None))[0]
+    excluded = found.get(EXCLUDED, (0, None))[0]
     waiting = found.get(UNCOUNTED, (0, None))[0]
     coded = found.get(CODING, (0, None))[0]
+    exclusions = found.get(EXCLUSIONS, (0, None))[0]
     stamp = last.isoformat() if hasattr(last, "isoformat") else str(last or "")
     return {
-        "version": f"{submitted}.{waiting}.{drafts}.{coded}.{stamp}",
+        "version": f"{submitted}.{waiting}.{drafts}.{excluded}.{exclusions}.{coded}.{stamp}",
         "total": submitted,
         "in_progress": drafts,
+        "excluded": excluded,
     }
 
 

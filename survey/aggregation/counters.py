@@ -150,7 +150,7 @@ def count_new_submissions(connection: Connection, *, writers_locked_out: bool = 
     `responses` (seed-demo): then one condition selects them, twice as fast as 100,000 ids.
     """
     if connection.dialect.name == "postgresql":
-        connection.execute(select(func.pg_advisory_xact_lock(COUNTING_LOCK)))
+        lock_counting(connection)
         if writers_locked_out:
             return _count_new_by_condition(connection)
         marked = connection.execute(_mark(not_yet_counted()).returning(RESPONSES.c.id))
@@ -184,16 +184,19 @@ def _mark(condition):
     )
 
 
-def add_result_counts(connection: Connection, response_ids: ResponseIds = None) -> None:
+def add_result_counts(
+    connection: Connection, response_ids: ResponseIds = None, *, sign: int = 1
+) -> None:
     """Add the figures of these responses to the counters (every submitted one when None).
 
     Only submitted responses count; ids of drafts are ignored. The caller marks them counted
-    in the same transaction (`count_new_submissions` does both).
+    in the same transaction (`count_new_submissions` does both). `sign=-1` takes the figures
+    of counted responses out again (`subtract_result_counts`).
     """
     dialect = connection.dialect.name
     questionnaire = asked_questionnaire()
     if response_ids is None:
-        _execute(connection, _upsert(questionnaire, dialect, "all"), {}, bulk=True)
+        _execute(connection, _upsert(questionnaire, dialect, "all", sign), {}, bulk=True)
     elif dialect == "postgresql":
         # Any number of ids as one array parameter, in one statement: its rows are upserted
         # in key order, which a statement per batch would not guarantee.
@@ -201,7 +204,7 @@ def add_result_counts(connection: Connection, response_ids: ResponseIds = None) 
         if ids:
             _execute(
                 connection,
-                _upsert(questionnaire, dialect, "ids"),
+                _upsert(questionnaire, dialect, "ids", sign),
                 {"ids": ids},
                 bulk=len(ids) > PLANNED_BY_ID,
             )
@@ -209,7 +212,22 @@ def add_result_counts(connection: Connection, response_ids: ResponseIds = None) 
         ids = sorted(set(response_ids))
         for start in range(0, len(ids), SQLITE_BATCH):
             batch = ids[start : start + SQLITE_BATCH]
-            connection.execute(_upsert(questionnaire, dialect, "ids"), {"ids": batch})
+            connection.execute(_upsert(questionnaire, dialect, "ids", sign), {"ids": batch})
+
+
+def subtract_result_counts(connection: Connection, response_ids: Sequence[int]) -> None:
+    """Take the figures of these counted responses out of the counters, while they are still
+    submitted (an admin is excluding them); the caller then changes their status and clears
+    their `counted` flag in the same transaction, so the counters never hold a response that
+    is not marked counted."""
+    add_result_counts(connection, response_ids, sign=-1)
+
+
+def lock_counting(connection: Connection) -> None:
+    """Keep anyone else from counting until the caller's transaction ends (PostgreSQL; on
+    SQLite the write transaction already does)."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(select(func.pg_advisory_xact_lock(COUNTING_LOCK)))
 
 
 def _execute(connection: Connection, statement, parameters: dict, bulk: bool) -> None:
@@ -243,7 +261,7 @@ def rebuild_result_counts(connection: Connection) -> int:
     submission lands between counting and marking.
     """
     if connection.dialect.name == "postgresql":
-        connection.execute(select(func.pg_advisory_xact_lock(COUNTING_LOCK)))
+        lock_counting(connection)
         connection.execute(text("LOCK TABLE responses IN SHARE MODE"))
     connection.execute(delete(COUNTS))
     add_result_counts(connection, None)
@@ -285,8 +303,9 @@ def _number(value: int):
     return literal_column(str(value), Integer)
 
 
-def _statement(questionnaire: Questionnaire, in_scope: _Scope) -> Select:
-    """SELECT <KEY columns>, n: the figures of the responses in scope, ordered by KEY.
+def _statement(questionnaire: Questionnaire, in_scope: _Scope, sign: int = 1) -> Select:
+    """SELECT <KEY columns>, n: the figures of the responses in scope, ordered by KEY (n
+    negative with `sign=-1`, to take them out).
 
     The scope is a condition on each table's response id (not a join with a list of ids), so
     that counting one response reads its answers by the index that starts with response_id.
@@ -395,8 +414,9 @@ def _statement(questionnaire: Questionnaire, in_scope: _Scope) -> Select:
         "rank": figure_code % _number(buckets),
     }
     labelled = {name: column.label(name) for name, column in columns.items()}
+    n = counted.c.n if sign == 1 else -counted.c.n
     return (
-        select(*labelled.values(), counted.c.n.label("n"))
+        select(*labelled.values(), n.label("n"))
         .select_from(
             counted.outerjoin(cell_key, cell_key.c.k == cell_code).outerjoin(
                 figure_key, figure_key.c.k == figure_code // _number(figures_per_key)
@@ -409,11 +429,11 @@ def _statement(questionnaire: Questionnaire, in_scope: _Scope) -> Select:
 
 
 @cache
-def _upsert(questionnaire: Questionnaire, dialect: str, kind: str):
-    """The statement, built once per questionnaire, database and kind of scope (building it
-    takes ms)."""
+def _upsert(questionnaire: Questionnaire, dialect: str, kind: str, sign: int = 1):
+    """The statement, built once per questionnaire, database, kind of scope and sign
+    (building it takes ms)."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    counted = _statement(questionnaire, _Scope(dialect, kind))
+    counted = _statement(questionnaire, _Scope(dialect, kind), sign)
     statement = insert(COUNTS).from_select([*KEY, "n"], counted)
     return statement.on_conflict_do_update(
         index_elements=list(KEY), set_={"n": COUNTS.c.n + statement.excluded.n}

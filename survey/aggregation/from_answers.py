@@ -14,11 +14,23 @@ from typing import Any
 from sqlalchemy import Select, and_, case, func, literal, select
 
 from survey.extensions import db
-from survey.models import ANSWERS, CATEGORIES, CODINGS, DRAFT, RECODES, RESPONSES, SUBMITTED
+from survey.models import (
+    ANSWERS,
+    CATEGORIES,
+    CODINGS,
+    DRAFT,
+    RECODES,
+    RESPONSES,
+    STATUSES,
+    SUBMITTED,
+)
 from survey.questionnaire import OTHER, current_questionnaire
 from survey.questionnaire.coded import coded_code
 from survey.questionnaire.figures import OPTION, OTHER_TEXTS, RANK, RESPONDENTS, Figures
 from survey.selection import LANGUAGE, Filters, matching
+
+#: Every status but submitted: their answers are in the table but in no figure.
+NOT_COUNTED = tuple(status for status in STATUSES if status != SUBMITTED)
 
 
 def population(filters: Filters, segment: str | None, statuses: Iterable[str]) -> Select:
@@ -60,8 +72,8 @@ def count_from_answers(
     question types say they need (`Question.counted`).
 
     Without filters or comparison the answers are counted over the whole table (the index
-    alone) minus the drafts' answers (few, found by response), which avoids checking every
-    answer row against the set of submitted responses.
+    alone) minus the answers of drafts and excluded responses (few, found by response), which
+    avoids checking every answer row against the set of submitted responses.
     """
     questionnaire = current_questionnaire()
     session = db.session
@@ -83,11 +95,12 @@ def count_from_answers(
         ids = population(filters, None, (SUBMITTED,)).with_only_columns(RESPONSES.c.id)
         scopes = [(literal(""), a, (a.c.response_id.in_(ids),), 1)]
     else:
-        # Drafts are few: the join starts from them and finds their answers by response.
-        drafts = RESPONSES.join(a, a.c.response_id == RESPONSES.c.id)
+        # Drafts and excluded responses are few: the join starts from them and finds their
+        # answers by response.
+        uncounted = RESPONSES.join(a, a.c.response_id == RESPONSES.c.id)
         scopes = [
             (literal(""), a, (), 1),
-            (literal(""), drafts, (RESPONSES.c.status == DRAFT,), -1),
+            (literal(""), uncounted, (RESPONSES.c.status.in_(NOT_COUNTED),), -1),
         ]
 
     def run(group_by: Sequence[Any], aggregates: Sequence[Any], where: Sequence[Any]) -> list:
