@@ -108,7 +108,7 @@ def register_extensions(app: Flask) -> None:
     database.register_sqlite_pragmas(app)
     database.register_postgres_pings(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
-    babel.init_app(app, locale_selector=i18n.select_locale)
+    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     i18n.register(app)
     csrf.init_app(app)
     login_manager.init_app(app)

@@ -6,10 +6,12 @@ import os
 import re
 import unicodedata
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any, TypeGuard
 from urllib.parse import unquote, urlsplit
 
+import pytz
 from babel import Locale
 from babel.support import NullTranslations
 from flask import (
@@ -23,7 +25,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import get_locale, get_translations
+from flask_babel import format_date, format_time, get_locale, get_translations
 from flask_babel.speaklater import LazyString
 
 # Babel's territory list also holds groupings and private-use codes that are not countries.
@@ -241,10 +243,50 @@ def install_template_gettext(app: Flask) -> None:
     )
 
 
+#: The cookie `survey.js` sets to the browser's time zone (an IANA name, "Europe/Moscow").
+TIME_ZONE_COOKIE = "tz"
+
+
+def select_timezone() -> str | None:
+    """The viewer's time zone, as their browser reported it (`TIME_ZONE_COOKIE`); UTC until
+    it has, or when it names no zone known here. Times are stored in UTC and shown in it."""
+    if not has_request_context():
+        return None
+    zone = request.cookies.get(TIME_ZONE_COOKIE, "")
+    return zone if zone in pytz.all_timezones_set else None
+
+
+def format_moment(value: datetime | None) -> str:
+    """A moment in the viewer's language and time zone, to the minute, with the zone's name
+    ("31 January 2027, 21:00 MSK"): schedules, exclusions, account events."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:  # SQLite gives naive datetimes back, which are UTC
+        value = value.replace(tzinfo=UTC)
+    return gettext(
+        "%(date)s, %(time)s %(zone)s",
+        date=format_date(value, "long"),
+        time=format_time(value, "HH:mm"),
+        zone=format_time(value, "z"),
+    )
+
+
+def utc_iso(value: datetime | None) -> str:
+    """A moment as ISO 8601 in UTC (for `<time datetime>` and the scripts that show it in
+    the browser's own zone)."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def register(app: Flask) -> None:
     install_template_gettext(app)
     app.add_url_rule("/locale/<language>", "choose_locale", choose_locale)
     app.add_template_global(switch_language_url)
+    app.add_template_filter(format_moment, "moment")
+    app.add_template_filter(utc_iso, "utc_iso")
 
     @app.context_processor
     def inject_languages() -> dict:

@@ -28,6 +28,7 @@ _DRAFT_COLUMNS = (
     RESPONSES.c.language,
     RESPONSES.c.last_page,
     RESPONSES.c.unsaved,
+    RESPONSES.c.started_at,
 )
 _ANSWER_COLUMNS = (ANSWERS.c.question, ANSWERS.c.option, ANSWERS.c.rank, ANSWERS.c.text)
 _BY_TOKEN = RESPONSES.c.resume_token_hash == bindparam("token_hash")
@@ -83,12 +84,16 @@ class Draft:
     last_page: int
     #: What was typed on pages left with errors (`keep_unsaved`), as stored: JSON or None.
     unsaved: str | None = None
+    #: When the respondent started (whether a closed survey's grace period covers them).
+    started_at: datetime | None = None
     #: Its answers when they were read with it (`find_by_resume_token(..., with_answers=True)`).
     answers: dict[str, list[AnswerRow]] | None = None
 
     @property
     def is_submitted(self) -> bool:
-        return self.status == SUBMITTED
+        """Sent by the respondent: submitted, or since excluded by the working group (which
+        the respondent is never told; their page is the thank-you page either way)."""
+        return self.status != DRAFT
 
     @property
     def unsaved_pages(self) -> dict[int, list[tuple[str, str]]]:
@@ -122,12 +127,17 @@ def start_response(language: str, token: str | None = None) -> tuple[Draft, str]
     """
     token = token or Response.new_resume_token()
     connection = _connection()
+    now = utcnow()
+    row = {
+        "language": language,
+        "resume_token_hash": hash_token(token),
+        "status": DRAFT,
+        "started_at": now,
+        "updated_at": now,
+    }
     try:
         with connection.begin_nested():
-            result = connection.execute(
-                _INSERT_RESPONSE,
-                {"language": language, "resume_token_hash": hash_token(token), "status": DRAFT},
-            )
+            result = connection.execute(_INSERT_RESPONSE, row)
     except IntegrityError:
         existing = find_by_resume_token(token)
         if existing is None:
@@ -136,7 +146,8 @@ def start_response(language: str, token: str | None = None) -> tuple[Draft, str]
     inserted = result.inserted_primary_key
     assert inserted is not None
     (response_id,) = inserted
-    return Draft(id=response_id, status=DRAFT, language=language, last_page=0), token
+    draft = Draft(id=response_id, status=DRAFT, language=language, last_page=0, started_at=now)
+    return draft, token
 
 
 def find_by_resume_token(token: str | None, with_answers: bool = False) -> Draft | None:

@@ -43,6 +43,7 @@ from survey.responses import (
     submit_response,
 )
 from survey.security import public_url
+from survey.survey_state import ClosingNotice, closing_notice, current_schedule
 
 SESSION_KEY = "response_token"
 #: The resume token this browser's next draft will have (see `_prepare_start`).
@@ -82,16 +83,26 @@ def welcome():
     if request.method == "POST":
         begin_write()
     response = current_response(with_answers=request.method == "POST")
+    has_draft = response is not None and not response.is_submitted
+    notice = _closing_notice(response)
     if request.method == "POST":
-        if response is None or response.is_submitted:
+        if not has_draft:
+            if notice is not None:  # closed: nobody starts
+                return _closed_page(notice, 403)
             response = _start()
             db.session.commit()
             return redirect(page_url(1))
+        assert response is not None
         return redirect(page_url(_where_left_off(response)))
-    if response is None or response.is_submitted:
+    if notice is not None and not has_draft:
+        return _closed_page(notice)
+    if not has_draft:
         _prepare_start()
     return render_template(
-        "respondent/welcome.html", response=response, pages=len(asked_questionnaire().pages)
+        "respondent/welcome.html",
+        response=response,
+        pages=len(asked_questionnaire().pages),
+        notice=notice,
     )
 
 
@@ -112,6 +123,9 @@ def page(number: int):
         return redirect(page_url(elsewhere))
     if request.method == "GET":
         if response is None:
+            notice = _closing_notice(None)
+            if notice is not None:  # closed, and nothing started here to show
+                return _closed_page(notice)
             _prepare_start()
         unsaved = response.unsaved_pages.get(number) if response else None
         if unsaved is not None:
@@ -142,7 +156,12 @@ def _save_page(number: int, response: Draft | None, known: Known):
     if errors:
         return _render_page(number, request.form, errors, {**known, **answers})
     if response is None:
-        # The session was lost (cookies cleared, expired): keep the answers in a new draft.
+        # The session was lost (cookies cleared, expired): keep the answers in a new draft,
+        # unless the survey is closed (nothing new starts then).
+        notice = _closing_notice(None)
+        if notice is not None:
+            db.session.rollback()
+            return _closed_page(notice, 403)
         response = _start()
     saved = save_answers(response, answers, g.lang, number, stored=known)
     if saved is None:  # submitted meanwhile, from another tab
@@ -158,6 +177,11 @@ def _save_page(number: int, response: Draft | None, known: Known):
         # A page left with "Back" still holds what was typed there: nothing is sent without it.
         destination = page_url(unsaved_elsewhere[0])
     elif action == "submit" and number == len(questionnaire.pages):
+        notice = _closing_notice(response)
+        if notice is not None and notice.grace_until is None:
+            # Closed: what was typed is saved (the survey may open again), nothing is sent.
+            db.session.commit()
+            return _closed_page(notice, 403)
         submit_response(response)
         destination = url_for("respondent.thanks")
     elif target_language:  # already on the page in that language: saved, shown again
@@ -182,6 +206,10 @@ def _keep_unsaved_and_go_back(number: int, response: Draft | None, known: Known)
         for name in question.field_names()
     }
     if response is None:
+        notice = _closing_notice(None)
+        if notice is not None:
+            db.session.rollback()
+            return _closed_page(notice, 403)
         response = _start()
     typed = [(key, value) for key, value in request.form.items(multi=True) if key in fields]
     if not keep_unsaved(response, number, typed):  # submitted meanwhile, from another tab
@@ -219,7 +247,11 @@ def thanks():
     response = current_response()
     if response is None or not response.is_submitted:
         return redirect(url_for("respondent.welcome"))
-    return render_template("respondent/thanks.html", best_practices=BEST_PRACTICES)
+    return render_template(
+        "respondent/thanks.html",
+        best_practices=BEST_PRACTICES,
+        accepting=current_schedule().accepting(),
+    )
 
 
 @bp.route("/<lang>/new", methods=["POST"])
@@ -254,6 +286,20 @@ def current_response(with_answers: bool = False) -> Draft | None:
     if "response" not in g:
         g.response = find_by_resume_token(session.get(SESSION_KEY), with_answers=with_answers)
     return g.response
+
+
+def _closing_notice(response: Draft | None) -> ClosingNotice | None:
+    """What this respondent is told while the survey is closed (None while it is open)."""
+    has_draft = response is not None and not response.is_submitted
+    started_at = response.started_at if response is not None else None
+    if "schedule" not in g:
+        g.schedule = current_schedule()
+    return closing_notice(g.schedule, started_at, has_draft)
+
+
+def _closed_page(notice: ClosingNotice, status: int = 200):
+    """The page saying the survey is closed (403 for what it refused: a start, a submit)."""
+    return render_template("respondent/closed.html", notice=notice), status
 
 
 def page_url(number: int, **values) -> str:
@@ -360,5 +406,6 @@ def _render_page(number: int, values, errors: dict[str, str], known: Known, stat
         skipped=_skipped_before(number, known),
         country_options=partial(country_options, str(g.lang)),
         resume_url=public_url("respondent.resume", token=token) if token else None,
+        notice=_closing_notice(g.get("response")),
     )
     return html, status

@@ -24,6 +24,30 @@
   var summary = document.getElementById("error-summary");
   if (summary && document.activeElement !== summary) summary.focus();
 
+  // Times are stored in UTC and shown in the viewer's time zone: the server reads it from
+  // this cookie (from the next page on), and this page's times are rewritten here.
+  var zone = "";
+  try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { zone = ""; }
+  if (zone && document.cookie.indexOf("tz=" + encodeURIComponent(zone)) === -1) {
+    document.cookie = "tz=" + encodeURIComponent(zone) + "; path=/; max-age=31536000; SameSite=Lax" +
+      (location.protocol === "https:" ? "; Secure" : "");
+  }
+  document.querySelectorAll("time[data-local]").forEach(function (element) {
+    var moment = new Date(element.getAttribute("datetime"));
+    if (isNaN(moment.getTime())) return;
+    element.textContent = new Intl.DateTimeFormat(document.documentElement.lang || undefined, {
+      year: "numeric", month: "long", day: "numeric", hour: "2-digit", minute: "2-digit",
+      timeZoneName: "short"
+    }).format(moment);
+  });
+  // Fields that take a time in the viewer's zone say which zone that is.
+  document.querySelectorAll("input[data-time-zone]").forEach(function (input) {
+    if (zone) input.value = zone;
+  });
+  document.querySelectorAll("[data-time-zone-name]").forEach(function (element) {
+    if (zone) element.textContent = zone;
+  });
+
   // Typing in an "other" box ticks its option, as respondents expect.
   document.querySelectorAll("input.other-text").forEach(function (input) {
     input.addEventListener("input", function () {
