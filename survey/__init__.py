@@ -119,6 +119,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from survey.api import bp as api_bp
     from survey.auth import bp as auth_bp
+    from survey.console import bp as console_bp
     from survey.exports import bp as export_bp
     from survey.respondent import bp as respondent_bp
     from survey.results import bp as results_bp
@@ -128,6 +129,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(results_bp)
     app.register_blueprint(export_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(console_bp)
     # Rate limits are on the sign-in view only (see the function).
     security.confine_rate_limiter(app, auth_bp.name)
     # The API authenticates with bearer tokens and takes no cookies, so CSRF does not apply.
@@ -137,11 +139,13 @@ def register_blueprints(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     from survey import demo
     from survey.auth import commands as auth_commands
+    from survey.console import commands as console_commands
     from survey.exports import commands as export_commands
     from survey.respondent import commands as respondent_commands
     from survey.results import commands as result_commands
 
     auth_commands.register(app)
+    console_commands.register(app)
     export_commands.register(app)
     respondent_commands.register(app)
     result_commands.register(app)

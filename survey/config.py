@@ -71,6 +71,12 @@ class DefaultConfig:
     # The questionnaire this app runs: a Questionnaire, or "package.module:ATTRIBUTE".
     QUESTIONNAIRE = "survey.questionnaire.library_advocacy:QUESTIONNAIRE"
 
+    # A draft started before the survey closed may still be saved and submitted this many
+    # seconds after closing (0: not at all). See survey/survey_state.py.
+    CLOSING_GRACE = 60 * 60
+    # How long an invitation link to a new working-group account stays valid (seconds).
+    INVITATION_LIFETIME = 7 * 24 * 60 * 60
+
     # Serve results from the live counters (table result_counts) when they can; False counts
     # every request from the answers (the counters are kept up to date either way).
     RESULT_COUNTS = True

@@ -25,7 +25,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import format_date, format_time, get_locale, get_translations
+from flask_babel import format_date, format_datetime, format_time, get_locale, get_translations
 from flask_babel.speaklater import LazyString
 
 # Babel's territory list also holds groupings and private-use codes that are not countries.
@@ -271,6 +271,15 @@ def format_moment(value: datetime | None) -> str:
     )
 
 
+def format_short_moment(value: datetime | None) -> str:
+    """A moment in the viewer's language and time zone, short (tables)."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return format_datetime(value, "short")
+
+
 def utc_iso(value: datetime | None) -> str:
     """A moment as ISO 8601 in UTC (for `<time datetime>` and the scripts that show it in
     the browser's own zone)."""
@@ -286,6 +295,7 @@ def register(app: Flask) -> None:
     app.add_url_rule("/locale/<language>", "choose_locale", choose_locale)
     app.add_template_global(switch_language_url)
     app.add_template_filter(format_moment, "moment")
+    app.add_template_filter(format_short_moment, "short_moment")
     app.add_template_filter(utc_iso, "utc_iso")
 
     @app.context_processor

@@ -257,6 +257,13 @@ class User(UserMixin, Model):
         """Invited and not signed up yet: no password of its own."""
         return self.invitation_hash is not None
 
+    @property
+    def invitation_expired(self) -> bool:
+        expires = self.invitation_expires_at
+        if expires is None:
+            return False
+        return (expires if expires.tzinfo else expires.replace(tzinfo=UTC)) <= utcnow()
+
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
 

@@ -35,7 +35,7 @@ def register_headers(app: Flask) -> None:
 
 
 #: Blueprints whose pages show results, personal data or account state to the working group.
-STAFF_BLUEPRINTS = frozenset({"auth", "results", "export", "api"})
+STAFF_BLUEPRINTS = frozenset({"auth", "results", "export", "api", "console"})
 
 
 def register_no_store(app: Flask) -> None:

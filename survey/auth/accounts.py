@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
@@ -26,6 +26,7 @@ from sqlalchemy import func, select
 
 from survey.auth.audit import Actor, log
 from survey.extensions import db
+from survey.i18n import lazy_gettext as _l
 from survey.models import ROLES, ApiToken, User, hash_token, utcnow
 from survey.questionnaire import is_storable
 
@@ -37,6 +38,7 @@ TOKEN_PREFIX = "sv_"  # noqa: S105 - a marker, not a secret
 SHOWN_PREFIX = 10
 TOKEN_NAME_LIMIT = 100
 DEFAULT_INVITATION_LIFETIME = 7 * 24 * 60 * 60
+ROLE_NAMES = {"viewer": _l("Viewer"), "analyst": _l("Analyst"), "admin": _l("Admin")}
 
 
 class AccountError(ValueError):
@@ -153,9 +155,7 @@ def invited_user(token: str) -> User | None:
     user = db.session.scalar(select(User).where(User.invitation_hash == hash_token(token)))
     if user is None or user.invitation_expires_at is None or not user.is_active:
         return None
-    if _aware(user.invitation_expires_at) <= utcnow():
-        return None
-    return user
+    return None if user.invitation_expired else user
 
 
 def accept_invitation(token: str, password: str) -> User:
@@ -311,7 +311,3 @@ def active_tokens_matching(token_or_prefix: str) -> Sequence[ApiToken]:
     else:
         query = query.where(ApiToken.prefix == token_or_prefix)
     return db.session.scalars(query).all()
-
-
-def _aware(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value

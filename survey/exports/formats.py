@@ -33,6 +33,9 @@ class ExportOptions:
     #: "Other" answers the working group recoded are exported as the option they were recoded
     #: into (the file's name says so); by default they are exported as given.
     recoded: bool = False
+    #: Responses an admin excluded are exported too, each row with its `status`; by default
+    #: only submitted responses are.
+    include_excluded: bool = False
 
     def describe(self, name: str) -> str:
         """What was exported, for the access log."""
@@ -45,6 +48,8 @@ class ExportOptions:
             parts.append("bom=1")
         if self.include_contact:
             parts.append("include_contact=1")
+        if self.include_excluded:
+            parts.append("include_excluded=1")
         return "; ".join(parts)
 
 
@@ -71,7 +76,8 @@ FORMATS = {
 }
 
 
-def _csv_chunks(header: Iterable[str], rows: Iterable[Iterable[Any]], bom: bool) -> Iterator[str]:
+def csv_chunks(header: Iterable[str], rows: Iterable[Iterable[Any]], bom: bool) -> Iterator[str]:
+    """CSV text chunks of a header and rows (a BOM first for Excel when `bom`)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(header)
@@ -92,40 +98,58 @@ def _csv_chunks(header: Iterable[str], rows: Iterable[Iterable[Any]], bom: bool)
 
 
 def _neutralised_wide_rows(options: ExportOptions) -> Iterator[list[Any]]:
-    encode = dataset.RowEncoder(options.include_contact, options.labels, neutralise).encode
+    encode = dataset.RowEncoder(
+        options.include_contact, options.labels, neutralise, options.include_excluded
+    ).encode
     for meta, answers, translations in dataset.iter_responses(
-        options.filters, options.include_contact, recoded=options.recoded
+        options.filters,
+        options.include_contact,
+        recoded=options.recoded,
+        include_excluded=options.include_excluded,
     ):
         yield encode(meta, answers, translations)
 
 
+def _status_column(options: ExportOptions) -> tuple[str, ...]:
+    """The long tables' last column, with excluded responses exported too."""
+    return ("status",) if options.include_excluded else ()
+
+
 def wide_csv(options: ExportOptions) -> Iterator[str]:
     """The wide CSV, one row per submitted response, as text chunks."""
-    header = dataset.column_names(options.include_contact)
-    return _csv_chunks(header, _neutralised_wide_rows(options), options.bom)
+    header = dataset.column_names(options.include_contact, options.include_excluded)
+    return csv_chunks(header, _neutralised_wide_rows(options), options.bom)
 
 
 def long_csv(options: ExportOptions) -> Iterator[str]:
     """The long CSV: one row per stored answer cell."""
 
     def rows() -> Iterator[tuple[Any, ...]]:
-        for response_id, question, option, rank, text in dataset.iter_long_rows(
-            options.filters, options.include_contact, recoded=options.recoded
+        for response_id, question, option, rank, text, *status in dataset.iter_long_rows(
+            options.filters,
+            options.include_contact,
+            recoded=options.recoded,
+            include_excluded=options.include_excluded,
         ):
-            yield response_id, question, option, rank, neutralise(text) if text else text
+            yield response_id, question, option, rank, neutralise(text) if text else text, *status
 
-    return _csv_chunks(LONG_HEADER, rows(), options.bom)
+    return csv_chunks((*LONG_HEADER, *_status_column(options)), rows(), options.bom)
 
 
 def coded_csv(options: ExportOptions) -> Iterator[str]:
     """The long table of codings: one row per (open answer, category)."""
-    rows = ([neutralise(cell) for cell in row] for row in dataset.iter_codings(options.filters))
-    return _csv_chunks(dataset.CODED_HEADER, rows, options.bom)
+    rows = (
+        [neutralise(cell) for cell in row]
+        for row in dataset.iter_codings(options.filters, options.include_excluded)
+    )
+    header = (*dataset.CODED_HEADER, *_status_column(options))
+    return csv_chunks(header, rows, options.bom)
 
 
 def codebook_csv(options: ExportOptions) -> Iterator[str]:
-    rows = ([neutralise(cell) for cell in row] for row in dataset.codebook_rows())
-    return _csv_chunks(dataset.CODEBOOK_HEADER, rows, options.bom)
+    codebook = dataset.codebook_rows(include_excluded=options.include_excluded)
+    rows = ([neutralise(cell) for cell in row] for row in codebook)
+    return csv_chunks(dataset.CODEBOOK_HEADER, rows, options.bom)
 
 
 # --------------------------------------------------------------------------- XLSX
@@ -154,14 +178,19 @@ def write_xlsx(options: ExportOptions, target: IO[bytes]) -> None:
         return result
 
     responses = workbook.create_sheet("responses")
-    responses.append(cells(responses, dataset.column_names(options.include_contact)))
+    header = dataset.column_names(options.include_contact, options.include_excluded)
+    responses.append(cells(responses, header))
     for wide in dataset.wide_rows(
-        options.filters, options.include_contact, options.labels, recoded=options.recoded
+        options.filters,
+        options.include_contact,
+        options.labels,
+        recoded=options.recoded,
+        include_excluded=options.include_excluded,
     ):
         responses.append(cells(responses, wide))
     codebook = workbook.create_sheet("codebook")
     codebook.append(cells(codebook, dataset.CODEBOOK_HEADER))
-    for entry in dataset.codebook_rows():
+    for entry in dataset.codebook_rows(include_excluded=options.include_excluded):
         codebook.append(cells(codebook, entry))
     workbook.save(target)
 
@@ -182,9 +211,14 @@ def write_sav(options: ExportOptions, path: str) -> None:
     import pyreadstat
 
     language = options.labels or "en"
-    all_columns = dataset.columns(options.include_contact)
+    all_columns = dataset.columns(options.include_contact, options.include_excluded)
     data: dict[str, list[Any]] = {column.name: [] for column in all_columns}
-    for row in dataset.wide_rows(options.filters, options.include_contact, recoded=options.recoded):
+    for row in dataset.wide_rows(
+        options.filters,
+        options.include_contact,
+        recoded=options.recoded,
+        include_excluded=options.include_excluded,
+    ):
         for column, cell in zip(all_columns, row, strict=True):
             data[column.name].append(column.spss_cell(cell))
     frame = pd.DataFrame(
