@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
-from survey.auth import access, views  # noqa: E402, F401
+from survey.auth import access, account_views, views  # noqa: E402, F401

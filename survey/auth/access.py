@@ -8,11 +8,10 @@ from flask_babel import _
 from flask_login import current_user
 from sqlalchemy import select
 
-from survey.auth import sessions
-from survey.database import begin_write
+from survey.auth import audit, sessions
 from survey.extensions import db, login_manager
 from survey.i18n import lazy_gettext as _l
-from survey.models import AccessLog, ApiToken, User, hash_token
+from survey.models import ApiToken, User, hash_token
 
 login_manager.login_view = "auth.login"
 login_manager.login_message = _l("Please sign in to see this page.")
@@ -78,9 +77,16 @@ def require_annotator() -> None:
         abort(403)
 
 
+def require_admin() -> None:
+    """Excluding responses, opening and closing the survey, managing accounts and reading
+    the audit log need the admin role: 403 otherwise (401 when not signed in)."""
+    if not current_user.is_authenticated:
+        abort(401)
+    if not current_user.is_admin:
+        abort(403)
+
+
 def record_access(user_id: int | None, email: str, action: str, detail: str) -> None:
     """Write who obtained personal data (contact details) to the access log, and commit
     before any of it leaves: a transaction of its own (BEGIN IMMEDIATE on SQLite)."""
-    begin_write()
-    db.session.add(AccessLog(user_id=user_id, user_email=email, action=action, detail=detail))
-    db.session.commit()
+    audit.record_now(audit.Actor(user_id, email), action, detail)

@@ -8,7 +8,7 @@ from survey.auth.forms import LoginForm
 from survey.database import begin_write
 from survey.extensions import db, limiter
 from survey.i18n import is_safe_local_path
-from survey.models import User
+from survey.models import User, utcnow
 
 
 def _login_limit() -> str:
@@ -26,7 +26,13 @@ def login():
         verified = passwords.verify(user, form.password.data or "")  # hashes even for no user
         if verified and user is not None and login_user(user):
             throttle.succeeded(email)
+            begin_write()
+            user.signed_in_at = utcnow()
+            db.session.commit()
             sessions.begin(user)
+            if user.password_change_required:
+                flash(_("Please choose your own password before you go on."))
+                return redirect(url_for("auth.account"))
             target = request.args.get("next")
             return redirect(target if is_safe_local_path(target) else url_for("results.dashboard"))
         throttle.failed(email)
