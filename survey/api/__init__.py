@@ -21,4 +21,4 @@ def csrf_unless_bearer() -> None:
         csrf.protect()
 
 
-from survey.api import coding, views  # noqa: E402, F401
+from survey.api import coding, console, views  # noqa: E402, F401

@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import current_app
 
-from survey.api import openapi_coding
+from survey.api import openapi_coding, openapi_console
 from survey.questionnaire import Questionnaire, current_questionnaire
 from survey.selection import LANGUAGE
 
@@ -103,14 +103,21 @@ BASE_SCHEMAS: dict[str, Any] = {
     },
     "Version": {
         "type": "object",
-        "required": ["version", "total"],
+        "required": ["version", "total", "excluded"],
         "properties": {
             "version": {
                 "type": "string",
-                "description": "Changes whenever a response is started, submitted or removed.",
+                "description": (
+                    "Changes whenever a response is started, submitted, excluded, restored or "
+                    "removed, or the coding changes."
+                ),
             },
             "total": {"type": "integer", "description": "Submitted responses."},
             "in_progress": {"type": "integer", "description": "Drafts not yet submitted."},
+            "excluded": {
+                "type": "integer",
+                "description": "Responses an admin excluded (in no figure and no export).",
+            },
         },
     },
     "ChiSquare": {
@@ -255,7 +262,9 @@ def _document(questionnaire: Questionnaire, languages: tuple[str, ...]) -> dict[
             "title": "Library advocacy survey: results API",
             "version": "1.0.0",
             "description": (
-                "Aggregated results of the survey, counted over submitted responses only. "
+                "Aggregated results of the survey, counted over submitted responses only "
+                "(never drafts nor responses an admin excluded); the responses list; "
+                "excluding and restoring responses, opening and closing the survey (admins). "
                 "Create a token with `flask --app survey create-token EMAIL` and send it as "
                 "`Authorization: Bearer TOKEN`."
             ),
@@ -265,7 +274,11 @@ def _document(questionnaire: Questionnaire, languages: tuple[str, ...]) -> dict[
                 "bearer": {"type": "http", "scheme": "bearer"},
                 "session": {"type": "apiKey", "in": "cookie", "name": "session"},
             },
-            "schemas": {**_schemas(questionnaire), **openapi_coding.schemas(languages)},
+            "schemas": {
+                **_schemas(questionnaire),
+                **openapi_coding.schemas(languages),
+                **openapi_console.SCHEMAS,
+            },
         },
         "security": [{"bearer": []}, {"session": []}],
         "paths": {
@@ -345,5 +358,6 @@ def _document(questionnaire: Questionnaire, languages: tuple[str, ...]) -> dict[
                 }
             },
             **openapi_coding.paths(questionnaire, languages),
+            **openapi_console.paths(_filter_parameters(questionnaire, languages)),
         },
     }
