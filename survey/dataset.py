@@ -20,6 +20,7 @@ from survey.extensions import db
 from survey.models import (
     CATEGORIES,
     CODINGS,
+    EXCLUDED,
     RECODES,
     RESPONSES,
     SUBMITTED,
@@ -33,6 +34,7 @@ from survey.questionnaire.coded import coded_code
 from survey.questionnaire.columns import (
     RANK,
     SET,
+    STATUS_COLUMN,
     TEXT,
     TRANSLATION_LANGUAGE,
     Column,
@@ -42,15 +44,26 @@ from survey.selection import Filters, matching
 
 CHUNK_SIZE = 2000
 TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+#: Where the status column goes: after response_id, language, started_at, submitted_at.
+STATUS_POSITION = 4
 
 
-def columns(include_contact: bool = False) -> tuple[Column, ...]:
-    """Every column of the wide dataset, in order."""
-    return current_questionnaire().export_columns(include_contact)
+def columns(include_contact: bool = False, include_excluded: bool = False) -> tuple[Column, ...]:
+    """Every column of the wide dataset, in order; with excluded responses, their `status`
+    after `submitted_at`."""
+    found = current_questionnaire().export_columns(include_contact)
+    if not include_excluded:
+        return found
+    return (*found[:STATUS_POSITION], STATUS_COLUMN, *found[STATUS_POSITION:])
 
 
-def column_names(include_contact: bool = False) -> list[str]:
-    return [column.name for column in columns(include_contact)]
+def column_names(include_contact: bool = False, include_excluded: bool = False) -> list[str]:
+    return [column.name for column in columns(include_contact, include_excluded)]
+
+
+def statuses(include_excluded: bool) -> tuple[str, ...]:
+    """The responses an export holds: submitted ones, and excluded ones when asked."""
+    return (SUBMITTED, EXCLUDED) if include_excluded else (SUBMITTED,)
 
 
 def personal_questions() -> list[str]:
@@ -77,8 +90,8 @@ def parse_timestamp(text: str) -> datetime:
 
 # --------------------------------------------------------------------------- reading
 
-#: (id, uuid, language, started_at, submitted_at): timestamps already formatted as text.
-ResponseMeta = tuple[int, str, str, str | None, str | None]
+#: (id, uuid, language, started_at, submitted_at, status): timestamps formatted as text.
+ResponseMeta = tuple[int, str, str, str | None, str | None, str]
 #: (answer id, response id, question, option, rank, text) of one stored answer.
 AnswerCells = tuple[int | None, int | None, str, str, int | None, str | None]
 _RESPONSE_ID = itemgetter(1)
@@ -101,8 +114,10 @@ def iter_responses(
     chunk_size: int = CHUNK_SIZE,
     include_codings: bool = True,
     recoded: bool = False,
+    include_excluded: bool = False,
 ) -> Iterator[tuple[ResponseMeta, Sequence[AnswerCells], Mapping[int, str]]]:
-    """Submitted responses in id order, with their answers and English translations.
+    """Submitted responses (and excluded ones with `include_excluded`) in id order, with
+    their answers and English translations.
 
     Keyset pagination (`id > last`, `chunk_size` responses at a time) and one answer query
     per chunk keep memory flat however many responses there are; answers come ordered by
@@ -153,13 +168,14 @@ def iter_responses(
         .where(in_chunk, CATEGORIES.c.deleted_at.is_(None), CATEGORIES.c.field.in_(coded_fields))
         .order_by(Answer.response_id, CATEGORIES.c.field, CATEGORIES.c.position)
     )
+    wanted = statuses(include_excluded)
     last = 0
     while True:
         fetched = connection.execute(responses_query, {"last": last}).all()
         if not fetched:
             return
         last = fetched[-1][0]
-        chunk = [row for row in fetched if row[5] == SUBMITTED]
+        chunk = [row for row in fetched if row[5] in wanted]
         if not chunk:
             continue
         ids = [row[0] for row in chunk]
@@ -178,9 +194,9 @@ def iter_responses(
                 by_response.setdefault(response_id, []).append(cells)
         translations = dict(connection.execute(translations_query, params).all())
         for row in chunk:
-            meta = tuple(row[:5])
+            meta = tuple(row[:6])
             if python_format:
-                meta = (*meta[:3], format_timestamp(meta[3]), format_timestamp(meta[4]))
+                meta = (*meta[:3], format_timestamp(meta[3]), format_timestamp(meta[4]), meta[5])
             yield meta, by_response.get(row[0], ()), translations
         del by_response, chunk, fetched, rows, translations
 
@@ -190,16 +206,19 @@ def iter_long_rows(
     include_contact: bool = False,
     chunk_size: int = CHUNK_SIZE,
     recoded: bool = False,
-) -> Iterator[tuple[str, str, str, int | None, str | None]]:
-    """(response_id, question, option, rank, text) rows, responses in id order."""
+    include_excluded: bool = False,
+) -> Iterator[tuple[Any, ...]]:
+    """(response_id, question, option, rank, text) rows, responses in id order; with
+    `include_excluded`, each row ends with the response's status."""
     questions = current_questionnaire().questions
     order = {q.code: position for position, q in enumerate(questions)}
-    chunks = iter_responses(filters, include_contact, chunk_size, False, recoded)
+    chunks = iter_responses(filters, include_contact, chunk_size, False, recoded, include_excluded)
     for meta, answers, _translations in chunks:
+        status = (meta[5],) if include_excluded else ()
         for _id, _response, question, option, rank, text in sorted(
             answers, key=lambda cells: (order.get(cells[2], len(order)), cells[3])
         ):
-            yield meta[1], question, option, rank, text
+            yield meta[1], question, option, rank, text, *status
 
 
 # --------------------------------------------------------------------------- wide rows
@@ -221,8 +240,10 @@ class RowEncoder:
         include_contact: bool = False,
         labels: str | None = None,
         escape: Callable[[str], str] | None = None,
+        include_excluded: bool = False,
     ):
-        self.columns = columns(include_contact)
+        self.columns = columns(include_contact, include_excluded)
+        self.include_status = include_excluded
         self.width = len(self.columns)
         plan = encoding_plan(self.columns, labels, escape)
         self.escape = escape
@@ -240,6 +261,8 @@ class RowEncoder:
         """The wide row; `answers` must come grouped by question (as `iter_responses` gives)."""
         row: list[Any] = [None] * self.width
         row[0], row[1], row[2], row[3] = meta[1], meta[2], meta[3] or "", meta[4] or ""
+        if self.include_status:
+            row[STATUS_POSITION] = meta[5]
         actions, defaults = self.actions, self.defaults
         not_applicable = self.not_applicable
         escape = self.escape
@@ -274,9 +297,12 @@ def wide_rows(
     labels: str | None = None,
     chunk_size: int = CHUNK_SIZE,
     recoded: bool = False,
+    include_excluded: bool = False,
 ) -> Iterator[list[Any]]:
-    encoder = RowEncoder(include_contact, labels)
-    chunks = iter_responses(filters, include_contact, chunk_size, recoded=recoded)
+    encoder = RowEncoder(include_contact, labels, include_excluded=include_excluded)
+    chunks = iter_responses(
+        filters, include_contact, chunk_size, recoded=recoded, include_excluded=include_excluded
+    )
     for meta, answers, translations in chunks:
         yield encoder.encode(meta, answers, translations)
 
@@ -297,9 +323,11 @@ CODEBOOK_HEADER = (
 )
 
 
-def codebook_rows(include_contact: bool = True) -> Iterator[tuple[str, ...]]:
+def codebook_rows(
+    include_contact: bool = True, include_excluded: bool = False
+) -> Iterator[tuple[str, ...]]:
     """One row per (column, code); columns without codes get one row with the code empty."""
-    for column in columns(include_contact):
+    for column in columns(include_contact, include_excluded):
         base = (
             column.name,
             column.question or "",
@@ -318,9 +346,12 @@ def codebook_rows(include_contact: bool = True) -> Iterator[tuple[str, ...]]:
 CODED_HEADER = ("response_id", "field", "category", "coder", "coded_at")
 
 
-def iter_codings(filters: Filters | None = None) -> Iterator[tuple[str, str, str, str, str]]:
+def iter_codings(
+    filters: Filters | None = None, include_excluded: bool = False
+) -> Iterator[tuple[str, ...]]:
     """(response_id, open field, category code, coder's e-mail, coded_at) of every coding of a
-    submitted response's open answer, responses in id order (the long `coded_answers.csv`)."""
+    submitted response's open answer, responses in id order (the long `coded_answers.csv`);
+    with `include_excluded`, excluded responses' too, each row ending with the status."""
     connection = db.session.connection()
     query = (
         select(
@@ -329,6 +360,7 @@ def iter_codings(filters: Filters | None = None) -> Iterator[tuple[str, str, str
             CATEGORIES.c.code,
             User.email,
             _timestamp_text(CODINGS.c.coded_at, connection.dialect.name),
+            Response.status,
         )
         .select_from(
             CODINGS.join(CATEGORIES)
@@ -336,10 +368,13 @@ def iter_codings(filters: Filters | None = None) -> Iterator[tuple[str, str, str
             .join(Response, Response.id == Answer.response_id)
             .outerjoin(User, User.id == CODINGS.c.coded_by_id)
         )
-        .where(*matching(filters or Filters(), RESPONSES), CATEGORIES.c.deleted_at.is_(None))
+        .where(
+            *matching(filters or Filters(), RESPONSES, statuses=statuses(include_excluded)),
+            CATEGORIES.c.deleted_at.is_(None),
+        )
         .order_by(Response.id, CATEGORIES.c.field, CATEGORIES.c.position)
         .execution_options(yield_per=CHUNK_SIZE)
     )
-    for uuid, field, code, email, coded_at in connection.execute(query):
+    for uuid, field, code, email, coded_at, status in connection.execute(query):
         stamp = coded_at if isinstance(coded_at, str) else format_timestamp(coded_at)
-        yield uuid, field, code, email or "", stamp
+        yield uuid, field, code, email or "", stamp, *((status,) if include_excluded else ())

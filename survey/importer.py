@@ -295,7 +295,7 @@ class RowDecoder:
         """Every value in the file must survive validation; the web form drops some silently
         (a follow-up whose condition does not hold)."""
         cells = self.encoder.encode(
-            (0, "", "", None, None),
+            (0, "", "", None, None, SUBMITTED),
             [(None, None, r.question, r.option, r.rank, r.text) for r in rows],
         )
         back = dict(zip(self.encoder.columns, cells, strict=True))

@@ -75,7 +75,22 @@ def register(app: Flask) -> None:
         is_flag=True,
         help='"Other" answers the working group recoded are exported as their new option.',
     )
-    def export_command(format_name, out, labels, bom, lang, filter_pairs, include_contact, recoded):
+    @click.option(
+        "--include-excluded",
+        is_flag=True,
+        help="Export the responses an admin excluded too, each with a status column.",
+    )
+    def export_command(
+        format_name,
+        out,
+        labels,
+        bom,
+        lang,
+        filter_pairs,
+        include_contact,
+        recoded,
+        include_excluded,
+    ):
         """Write the dataset as FORMAT (responses.csv|csv, answers.csv|long, xlsx, sav,
         codebook.csv|codebook, coded_answers.csv|coded) to --out."""
         name = FORMAT_ALIASES[format_name]
@@ -85,6 +100,7 @@ def register(app: Flask) -> None:
             bom=bom,
             include_contact=include_contact,
             recoded=recoded,
+            include_excluded=include_excluded,
         )
         if include_contact:
             record_access(

@@ -54,6 +54,7 @@ def export_options(name: str) -> ExportOptions:
         bom=request.args.get("bom") == "1",
         include_contact=request.args.get("include_contact") == "1",
         recoded=recoded,
+        include_excluded=request.args.get("include_excluded") == "1",
     )
     if options.include_contact:
         if not current_user.is_admin:
@@ -93,6 +94,7 @@ def index():
     bom = request.args.get("bom") == "1"
     recoded = request.args.get("recoded") == "1"
     include_contact = current_user.is_admin and request.args.get("include_contact") == "1"
+    include_excluded = request.args.get("include_excluded") == "1"
 
     def link(endpoint: str, for_excel: bool = False) -> str:
         pairs = list(filters_pairs)
@@ -104,6 +106,8 @@ def index():
             pairs.append(("recoded", "1"))
         if include_contact and endpoint != "export.codebook_csv":
             pairs.append(("include_contact", "1"))
+        if include_excluded:
+            pairs.append(("include_excluded", "1"))
         query = urlencode(pairs)
         return url_for(endpoint) + (f"?{query}" if query else "")
 
@@ -115,6 +119,7 @@ def index():
         bom=bom,
         recoded=recoded,
         include_contact=include_contact,
+        include_excluded=include_excluded,
         link=link,
     )
 

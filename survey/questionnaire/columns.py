@@ -358,7 +358,10 @@ META_DESCRIPTIONS = {
     "language": _l("Language the respondent answered in"),
     "started_at": _l("When the respondent started (UTC)"),
     "submitted_at": _l("When the respondent submitted (UTC)"),
+    "status": _l("Whether the response counts: submitted, or excluded by the working group"),
 }
+#: The status column's codes (exported with `include_excluded` only).
+STATUS_LABELS = {"submitted": _l("Submitted"), "excluded": _l("Excluded")}
 
 
 class MetaColumn(Column):
@@ -371,6 +374,9 @@ class MetaColumn(Column):
             return str(META_DESCRIPTIONS[self.name])
 
     def value_labels(self, language: str) -> dict[str, str]:
+        if self.kind == "status":
+            with force_locale(language):
+                return {code: str(label) for code, label in STATUS_LABELS.items()}
         if self.kind != "language":
             return {}
         return {code: language_name(code) for code in label_languages()}
@@ -383,6 +389,10 @@ def meta_columns() -> tuple[Column, ...]:
         MetaColumn("started_at", "timestamp"),
         MetaColumn("submitted_at", "timestamp"),
     )
+
+
+#: After `submitted_at` when excluded responses are exported too (`include_excluded`).
+STATUS_COLUMN = MetaColumn("status", "status")
 
 
 def encoding_plan(
