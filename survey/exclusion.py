@@ -76,6 +76,31 @@ def checked_reason(reason: str | None) -> str:
     return text
 
 
+@dataclass(frozen=True)
+class ExcludableIds:
+    """Response ids given for exclusion, sorted out: the submitted ones (which would be
+    excluded), those that are not submitted (drafts, excluded already) and unknown ones."""
+
+    submitted: list[str]
+    not_submitted: list[str]
+    unknown: list[str]
+
+
+def excludable_by_ids(uuids: Sequence[str]) -> ExcludableIds:
+    found: dict[str, str] = {}
+    wanted = list(dict.fromkeys(uuids))
+    for start in range(0, len(wanted), BATCH):
+        query = select(RESPONSES.c.uuid, RESPONSES.c.status).where(
+            RESPONSES.c.uuid.in_(wanted[start : start + BATCH])
+        )
+        found.update({uuid: status for uuid, status in db.session.execute(query)})
+    return ExcludableIds(
+        submitted=[u for u in wanted if found.get(u) == SUBMITTED],
+        not_submitted=[u for u in wanted if u in found and found[u] != SUBMITTED],
+        unknown=[u for u in wanted if u not in found],
+    )
+
+
 def excludable_count(selection: ListFilters) -> int:
     """How many responses `exclude_matching` would exclude now (for the confirmation)."""
     conditions = selection.conditions(only=(SUBMITTED,))

@@ -24,6 +24,7 @@ from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, Select, false, func, or_, select, tuple_
 
 from survey.extensions import db
+from survey.i18n import lazy_gettext as _l
 from survey.models import ANSWERS, DRAFT, EXCLUDED, RESPONSES, SOURCES, SUBMITTED, Translation
 from survey.open_answers import is_open_answer
 from survey.questionnaire import asked_questionnaire, is_storable
@@ -40,6 +41,15 @@ MOST_PER_PAGE = 500
 #: Longest search text.
 SEARCH_LIMIT = 200
 STATUS_NAMES = (SUBMITTED, DRAFT, EXCLUDED)
+#: Statuses, sources and orders as the pages name them.
+STATUS_LABELS = {SUBMITTED: _l("Submitted"), DRAFT: _l("In progress"), EXCLUDED: _l("Excluded")}
+SOURCE_LABELS = {"web": _l("Web form"), "import": _l("Imported"), "demo": _l("Demo data")}
+SORT_LABELS = {
+    "-started": _l("Newest started first"),
+    "started": _l("Oldest started first"),
+    "-submitted": _l("Newest submitted first"),
+    "submitted": _l("Oldest submitted first"),
+}
 
 
 @dataclass(frozen=True)
@@ -227,28 +237,40 @@ def page_of_responses(
         undated_after = cursor.id if cursor is not None and cursor.at is None else None
         rows += _undated(conditions, undated_after, descending, limit + 1 - len(rows))
     more = len(rows) > limit
-    rows = rows[:limit]
-    listed = [
-        ListedResponse(
-            row.id,
-            row.uuid,
-            row.language,
-            row.status,
-            _utc(row.started_at) or row.started_at,
-            _utc(row.submitted_at),
-            row.source,
-            row.excluded_reason,
-        )
-        for row in rows
-    ]
-    answered = answered_counts([r.id for r in listed])
-    listed = [replace(r, answered=answered.get(r.id, 0)) for r in listed]
+    listed = _with_answered([_listed(row) for row in rows[:limit]])
     following = None
     if more and listed:
         last = listed[-1]
         at = last.submitted_at if column is RESPONSES.c.submitted_at else last.started_at
         following = Cursor(sort, at, last.id).encode()
     return ResponsePage(listed, following)
+
+
+def _listed(row: Any) -> ListedResponse:
+    return ListedResponse(
+        row.id,
+        row.uuid,
+        row.language,
+        row.status,
+        _utc(row.started_at) or row.started_at,
+        _utc(row.submitted_at),
+        row.source,
+        row.excluded_reason,
+    )
+
+
+def _with_answered(listed: list[ListedResponse]) -> list[ListedResponse]:
+    answered = answered_counts([r.id for r in listed])
+    return [replace(r, answered=answered.get(r.id, 0)) for r in listed]
+
+
+def listed_by_id(response_ids: Sequence[int]) -> dict[int, ListedResponse]:
+    """The responses of these ids, as the list shows them."""
+    if not response_ids:
+        return {}
+    query = select(*_COLUMNS).where(RESPONSES.c.id.in_(sorted(set(response_ids))))
+    listed = _with_answered([_listed(row) for row in db.session.execute(query)])
+    return {r.id: r for r in listed}
 
 
 def _dated(

@@ -111,6 +111,9 @@ class Question:
     rows_by_count: ClassVar[bool] = False
     #: The heading of its answers' column on the dashboard.
     answer_heading: ClassVar[Any] = None
+    #: Answered with codes (options, countries, ranks) that mean the same in every language:
+    #: two responses with the same codes throughout may be one person answering twice.
+    answered_with_codes: ClassVar[bool] = False
 
     # ------------------------------------------------------------------ the form
 
@@ -121,6 +124,11 @@ class Question:
         """The question whose number it shares (None: a number of its own, or a letter after
         the question that opens it)."""
         return None
+
+    def identifying_options(self) -> tuple[str, ...]:
+        """Options whose text identifies a person (an e-mail address): two responses giving
+        the same are possible duplicates. Only compared, never shown."""
+        return ()
 
     def is_asked(self, known: Known) -> bool:
         return self.condition is None or self.condition.is_met(known)

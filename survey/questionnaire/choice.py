@@ -85,6 +85,7 @@ class ListQuestion(Question):
     answer_macro: ClassVar[str] = "choice_answer"
     filterable: ClassVar[bool] = True
     is_cell: ClassVar[bool] = True
+    answered_with_codes: ClassVar[bool] = True
     answer_heading: ClassVar[Any] = _l("Answer")
     #: How its percentages are based (the results' `percent_base`).
     percent_base: ClassVar[str] = "answered"

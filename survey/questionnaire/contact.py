@@ -46,6 +46,9 @@ class ContactQuestion(Question):
     def field_name(self, part: str) -> str:
         return f"{self.code}_{part}"
 
+    def identifying_options(self) -> tuple[str, ...]:
+        return tuple(part.code for part in self.parts if part.input_type == "email")
+
     def field_names(self, known: Known | None = None) -> list[str]:
         return [self.field_name(part.code) for part in self.parts]
 

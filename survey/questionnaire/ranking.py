@@ -33,6 +33,7 @@ class RankingQuestion(Question):
     comparison_macro: ClassVar[str] = "ranking_comparison"
     answer_macro: ClassVar[str] = "ranking_answer"
     filterable: ClassVar[bool] = True
+    answered_with_codes: ClassVar[bool] = True
 
     @property
     def item_codes(self) -> tuple[str, ...]:

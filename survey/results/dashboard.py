@@ -212,6 +212,7 @@ def dashboard_context(args: MultiDict, language: str) -> tuple[dict[str, Any], i
         comparison = aggregation.compare_segments(
             state.compare, state.filters, language, state.recoded
         )
+    version = aggregation.version_info()
     context = {
         "body": body,
         "comparison": comparison,
@@ -219,7 +220,8 @@ def dashboard_context(args: MultiDict, language: str) -> tuple[dict[str, Any], i
         "recoded": state.recoded,
         "compare_label": dict(compare_choices()).get(state.compare or "", state.compare),
         "error": state.error,
-        "version": aggregation.data_version(),
+        "version": version["version"],
+        "excluded": version["excluded"],
         "questions": questionnaire.questions,
         "numbers": questionnaire.numbers,
         "open_lists": open_lists(state.filters, language),

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from survey.extensions import db
-from survey.models import CATEGORIES, CODINGS, SUBMITTED, Answer, Response
+from survey.models import CATEGORIES, CODINGS, Answer, Response
 from survey.open_answers.translating import translations_for
 from survey.questionnaire import AnswerRow, Question, StoredAnswer, current_questionnaire
 from survey.questionnaire.base import ShownAnswer
@@ -36,10 +36,9 @@ class PersonalQuestion:
     details: list[tuple[str, str]] | None
 
 
-def submitted_response(uuid: str) -> Response | None:
-    return db.session.scalar(
-        select(Response).where(Response.uuid == uuid, Response.status == SUBMITTED)
-    )
+def find_response(uuid: str) -> Response | None:
+    """A response of any status (submitted, in progress, excluded) by its public id."""
+    return db.session.scalar(select(Response).where(Response.uuid == uuid))
 
 
 def response_answers(

@@ -16,10 +16,13 @@ from flask import abort, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from survey.auth.access import record_access
+from survey.exclusion import REASON_LIMIT
 from survey.i18n import current_language
+from survey.models import Response
 from survey.open_answers.listing import count_answers, page_of_answers
 from survey.questionnaire import current_questionnaire
 from survey.results import bp, charts, dashboard, response_page
+from survey.survey_state import current_schedule
 
 ANSWERS_PER_PAGE = dashboard.ANSWERS_ON_DASHBOARD
 #: Arguments of this page that a link to another page never carries.
@@ -78,6 +81,7 @@ def dashboard_page():
             context["body"].get("total", 0), request.args.get("previous")
         )
         return render_template("results/_body.html", **context), status
+    context["schedule"] = current_schedule()
     context["filter_fields"] = dashboard.filter_fields(context["body"], language)
     context["compare_choices"] = dashboard.compare_choices()
     context["version_url"] = url_for("api.version")
@@ -120,7 +124,7 @@ def answers(code: str):
 @bp.route("/responses/<uuid>", methods=["GET", "POST"])
 @login_required
 def response_detail(uuid: str):
-    response = response_page.submitted_response(uuid)
+    response = response_page.find_response(uuid)
     if response is None:
         abort(404)
     show_contact = request.method == "POST" and request.form.get("action") == "show_contact"
@@ -128,7 +132,23 @@ def response_detail(uuid: str):
         abort(403)
     if show_contact:
         record_access(current_user.id, current_user.email, "view_contact", response.uuid)
+    return render_response(response, show_contact=show_contact)
+
+
+def render_response(
+    response: Response,
+    show_contact: bool = False,
+    reason_error: str | None = None,
+    typed_reason: str = "",
+) -> str:
+    """One response's page (any status), with what an admin may do with it."""
     shown, personal = response_page.response_answers(response, current_language(), show_contact)
     return render_template(
-        "results/response.html", response=response, shown=shown, personal=personal
+        "results/response.html",
+        response=response,
+        shown=shown,
+        personal=personal,
+        reason_error=reason_error,
+        typed_reason=typed_reason,
+        reason_limit=REASON_LIMIT,
     )

@@ -765,12 +765,17 @@ def test_the_dashboard_never_shows_contact_details(client, contact_response, vie
         assert value not in html
 
 
-def test_an_unknown_or_unsubmitted_response_is_not_found(client, make_respondent, viewer, app):
+def test_an_unknown_response_is_not_found_and_a_draft_says_it_is_in_progress(
+    client, make_respondent, viewer, app
+):
     draft = make_respondent("en")
     draft.start()
     with app.app_context():
         uuid = db.session.scalar(select(Response.uuid))
-    assert client.get(f"/results/responses/{uuid}").status_code == 404
+    # The responses list links every response, drafts too: its page says it is not counted.
+    page = client.get(f"/results/responses/{uuid}")
+    assert page.status_code == 200
+    assert 'data-status="draft"' in page.get_data(as_text=True)
     assert client.get("/results/responses/not-a-uuid").status_code == 404
     assert client.get("/results/answers/q17").status_code == 404
 

@@ -40,13 +40,6 @@
       timeZoneName: "short"
     }).format(moment);
   });
-  // Fields that take a time in the viewer's zone say which zone that is.
-  document.querySelectorAll("input[data-time-zone]").forEach(function (input) {
-    if (zone) input.value = zone;
-  });
-  document.querySelectorAll("[data-time-zone-name]").forEach(function (element) {
-    if (zone) element.textContent = zone;
-  });
 
   // Typing in an "other" box ticks its option, as respondents expect.
   document.querySelectorAll("input.other-text").forEach(function (input) {
