@@ -28,6 +28,7 @@ BACKENDS = [
     s.strip() for s in os.environ.get("SURVEY_TEST_BACKENDS", "sqlite,postgresql").split(",")
 ]
 TABLES = [
+    "survey_state",
     "result_counts",
     "access_log",
     "change_counters",
@@ -314,3 +315,33 @@ def make_token(app):
         return result.output.strip().splitlines()[-1]
 
     return make
+
+
+@pytest.fixture
+def member(app, make_user):
+    """`member(role, email=None)`: a new account with that role, signed in in a browser of its
+    own (a test client); the e-mail defaults to ROLE@example.org."""
+
+    def sign_in(role: str = "viewer", email: str | None = None) -> FlaskClient:
+        email = email or f"{role}@example.org"
+        make_user(email, role)
+        client = app.test_client()
+        assert AuthActions(client).login(email).status_code == 302
+        return client
+
+    return sign_in
+
+
+def csrf_of(client: FlaskClient, url: str = "/account") -> str:
+    """A CSRF token of the client's session, from a page that has a form."""
+    return csrf_token_from(client.get(url).get_data(as_text=True))
+
+
+def responses_in_order(app) -> list[str]:
+    """The public ids of every response, in the order they were started."""
+    from sqlalchemy import select
+
+    from survey.models import Response
+
+    with app.app_context():
+        return list(db.session.scalars(select(Response.uuid).order_by(Response.id)))
