@@ -193,7 +193,8 @@ def change_account(user_id: int):
     try:
         if action == "role":
             changed = accounts.set_role(_actor(), user, request.form.get("role", ""))
-            message = _("%(email)s now has the role %(role)s.", email=user.email, role=user.role)
+            role = accounts.ROLE_NAMES.get(user.role, user.role)
+            message = _("%(email)s now has the role %(role)s.", email=user.email, role=role)
         elif action == "disable":
             changed = accounts.disable(_actor(), user)
             message = _("Disabled %(email)s.", email=user.email)
