@@ -257,17 +257,17 @@ def select_timezone() -> str | None:
 
 
 def format_moment(value: datetime | None) -> str:
-    """A moment in the viewer's language and time zone, to the minute, with the zone's name
-    ("31 January 2027, 21:00 MSK"): schedules, exclusions, account events."""
+    """A moment in the viewer's language and time zone, to the minute, with the zone's city
+    ("31 January 2027, 21:00 (Moscow)", "(UTC)"): schedules, exclusions, account events."""
     if value is None:
         return ""
     if value.tzinfo is None:  # SQLite gives naive datetimes back, which are UTC
         value = value.replace(tzinfo=UTC)
     return gettext(
-        "%(date)s, %(time)s %(zone)s",
+        "%(date)s, %(time)s (%(zone)s)",
         date=format_date(value, "long"),
         time=format_time(value, "HH:mm"),
-        zone=format_time(value, "z"),
+        zone=format_time(value, "VVV"),
     )
 
 
