@@ -170,7 +170,9 @@ def assert_every_figure_counts(read, crowd, excluded: set[str]) -> None:
             wrote = {uuid for uuid, (_lang, a) in crowd if a.get("q8")}
             assert found == expected & wrote, name
         elif name == "answers.csv":  # one row per answer: those who answered anything
-            answered = {uuid for uuid, (_lang, a) in crowd if any(not k.startswith("q17") for k in a)}
+            answered = {
+                uuid for uuid, (_lang, a) in crowd if any(not k.startswith("q17") for k in a)
+            }
             assert found == expected & answered, name
         else:
             assert found == expected, name
@@ -311,7 +313,10 @@ def test_only_an_admin_excludes_or_restores(app, crowd, member, role):
     assert "Exclude this response" not in page
     assert responses_in_order(app)  # nothing happened to them
     with app.app_context():
-        assert db.session.scalar(select(AccessLog).where(AccessLog.action == "exclude_response")) is None
+        assert (
+            db.session.scalar(select(AccessLog).where(AccessLog.action == "exclude_response"))
+            is None
+        )
 
 
 def test_an_exclusion_without_its_csrf_token_is_refused(crowd, admin):
@@ -320,7 +325,7 @@ def test_an_exclusion_without_its_csrf_token_is_refused(crowd, admin):
         f"/results/responses/{uuid}/exclusion", data={"action": "exclude", "reason": "Test"}
     )
     assert refused.status_code == 400
-    assert "data-status=\"submitted\"" in admin.get(f"/results/responses/{uuid}").get_data(
+    assert 'data-status="submitted"' in admin.get(f"/results/responses/{uuid}").get_data(
         as_text=True
     )
 

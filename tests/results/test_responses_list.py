@@ -35,7 +35,9 @@ TERSE = {"q2": "yes"}
 def questions_answered(answers: dict) -> int:
     """Questions answered, counted from form fields: follow-ups (q2_role, q5_budget) are
     questions of their own; q1_other belongs to q1, q7_business to q7, q17_email to q17."""
-    codes = {field if field in ("q2_role", "q5_budget") else field.split("_")[0] for field in answers}
+    codes = {
+        field if field in ("q2_role", "q5_budget") else field.split("_")[0] for field in answers
+    }
     return len(codes)
 
 
@@ -239,7 +241,7 @@ def test_the_page_pages_through_with_the_filters_kept(people, runner, member):
     first = html.unescape(admin.get("/results/responses?source=demo").get_data(as_text=True))
     assert 'data-total="73"' in first
     assert first.count('data-response="') == 50
-    link = first.split('data-next-page')[0].rsplit('href="', 1)[1].split('"')[0]
+    link = first.split("data-next-page")[0].rsplit('href="', 1)[1].split('"')[0]
     assert "source=demo" in link and "after=" in link
     second = html.unescape(admin.get(link).get_data(as_text=True))
     assert second.count('data-response="') == 23
