@@ -260,3 +260,25 @@ def test_every_time_is_utc_in_the_api(people, api):
     rows = listed(api)
     started = datetime.strptime(rows[people["ru"]]["started_at"], "%Y-%m-%dT%H:%M:%SZ")
     assert abs((datetime.now(UTC).replace(tzinfo=None) - started).total_seconds()) < 300
+
+
+def test_excluding_the_filtered_ones_is_offered_only_where_submitted_ones_are_listed(people):
+    admin = people["admin"]
+    for query in ("?q2=yes", "?status=submitted&lang=ru"):
+        assert "data-bulk-exclude" in admin.get(f"/results/responses{query}").get_data(
+            as_text=True
+        ), query
+    for query in ("?status=excluded", "?status=draft&lang=ru"):
+        assert "data-bulk-exclude" not in admin.get(f"/results/responses{query}").get_data(
+            as_text=True
+        ), query
+
+
+def test_the_counts_per_status_read_as_counts_in_russian(people):
+    admin = people["admin"]
+    admin.get("/locale/ru")
+    page = html.unescape(admin.get("/results/responses").get_data(as_text=True))
+    # Four of ours and three of demo submitted, one excluded, one draft.
+    assert "Отправлены: <strong>6</strong>" in page
+    assert "Заполняются: <strong>1</strong>" in page
+    assert "Исключены: <strong>1</strong>" in page
