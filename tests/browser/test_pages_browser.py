@@ -198,6 +198,25 @@ def test_every_staff_page(server, make_page, page_problems, screenshot, lang, wi
     look("coding-agreement")
     page.goto(f"{server.url}/export/")
     look("export", whole=True)
+    # The responses list, excluding, and the admins' console.
+    page.goto(f"{server.url}/results/responses")
+    look("responses")
+    page.goto(f"{server.url}/results/responses?status=excluded&q=nothing-like-this")
+    check(page, width)
+    page.goto(f"{server.url}/results/responses/exclude?q2=yes")
+    look("bulk-exclude")
+    page.goto(f"{server.url}/results/responses/duplicates")
+    look("duplicates")
+    page.goto(f"{server.url}/console/")
+    look("console")
+    page.goto(f"{server.url}/console/survey")
+    look("console-survey")
+    page.goto(f"{server.url}/console/accounts")
+    look("console-accounts")
+    page.goto(f"{server.url}/console/audit")
+    look("console-audit")
+    page.goto(f"{server.url}/account")
+    look("account")
     # The refused filter is answered 400, which Chromium logs; nothing else is logged.
     assert [problem for problem in page_problems if "?q2=maybe" not in problem] == []
 
