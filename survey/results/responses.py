@@ -80,11 +80,15 @@ def responses():
         page = response_list.page_of_responses(selection, sort)
     language = current_language()
     chosen_sort = sort if sort != response_list.DEFAULT_SORT else ""
+    # The unfiltered results (cached under the data version) count the submitted responses
+    # and the drafts already: only the excluded ones are left to count.
+    everyone = aggregation.aggregate_results(Filters(), language)
+    counts = response_list.status_counts(everyone["total"], everyone["in_progress"])
     return render_template(
         "results/responses.html",
         page=page,
-        total=response_list.count_responses(selection),
-        counts=response_list.status_counts(),
+        total=response_list.count_responses(selection) if selection else sum(counts.values()),
+        counts=counts,
         questions=response_list.question_total(),
         selection=selection,
         sort=sort,
@@ -92,9 +96,7 @@ def responses():
         sources=SOURCES,
         error=error,
         # The dashboard's filter form, its countries with answers first.
-        filter_fields=dashboard.filter_fields(
-            aggregation.aggregate_results(Filters(), language), language
-        ),
+        filter_fields=dashboard.filter_fields(everyone, language),
         filter_values=MultiDict(selection.filters.to_args()),
         next_url=_list_url(selection, sort=chosen_sort, after=page.next) if page.next else None,
         first_url=_list_url(selection, sort=chosen_sort) if after else None,
