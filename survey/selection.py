@@ -28,6 +28,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, FromClause, Table, exists, literal, select
+from werkzeug.datastructures import MultiDict
 
 from survey.models import ANSWERS, RESPONSES, SUBMITTED
 from survey.questionnaire import Question, current_questionnaire
@@ -40,7 +41,7 @@ DATE_RANGE = (SUBMITTED_FROM, SUBMITTED_TO)
 DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 #: Query arguments that are never filters (presentation, paging, API options).
 NOT_FILTERS = frozenset(
-    {"compare", "locale", "format", "limit", "offset", "page", "sort", "recoded"}
+    {"compare", "locale", "format", "limit", "offset", "page", "sort", "recoded", "group_below"}
 )
 #: Longest question text quoted in a message.
 QUOTED_TEXT = 80
@@ -129,6 +130,20 @@ class Filters:
         language = languages[0] if languages else None
         return cls(language, answers, first, last)
 
+    @classmethod
+    def from_pairs(cls, pairs: Iterable[str], language: str | None = None) -> Filters:
+        """Filters from a command line's `QUESTION=OPTION` pairs (and `--lang`); FilterError
+        for a pair that is not one or a filter that is not known."""
+        args = MultiDict([(LANGUAGE, language)] if language else [])
+        for pair in pairs:
+            key, sep, value = pair.partition("=")
+            if not sep or not key.strip() or not value.strip():
+                raise FilterError(
+                    _("%(pair)s: write filters as QUESTION=OPTION, e.g. q2=yes", pair=repr(pair))
+                )
+            args.add(key.strip(), value.strip())
+        return cls.from_args(args)
+
     def to_args(self) -> list[tuple[str, str]]:
         """Query arguments that `from_args` reads back into the same filters."""
         pairs = [(LANGUAGE, self.language)] if self.language else []
@@ -167,6 +182,25 @@ def recoded_figures(args: Any) -> bool:
     if any(value not in ("0", "1") for value in values) or len(values) > 1:
         raise FilterError(_("Write recoded=1 for figures as recoded, or leave it out."))
     return values == ["1"]
+
+
+#: ?group_below=N: compared by country, countries with fewer respondents are one segment.
+GROUP_BELOW = "group_below"
+#: The dashboard's and the report's threshold when none is given (the API groups nothing).
+DEFAULT_GROUP_BELOW = 10
+MAX_GROUP_BELOW = 1_000_000
+
+
+def group_below(args: Any, default: int = 0) -> int:
+    """?group_below=N (0: no grouping); FilterError for anything but one whole number."""
+    values = [value for value in args.getlist(GROUP_BELOW) if value != ""]
+    if not values:
+        return default
+    if len(values) > 1 or not values[0].isascii() or not values[0].isdigit():
+        raise FilterError(
+            _("Write the smallest group of respondents as a whole number, such as 10.")
+        )
+    return min(int(values[0]), MAX_GROUP_BELOW)
 
 
 def _values(args: Any, key: str) -> list[str]:

@@ -28,6 +28,7 @@ BACKENDS = [
     s.strip() for s in os.environ.get("SURVEY_TEST_BACKENDS", "sqlite,postgresql").split(",")
 ]
 TABLES = [
+    "saved_views",
     "result_counts",
     "access_log",
     "change_counters",

@@ -36,7 +36,7 @@ from survey.database import begin_write
 from survey.extensions import db
 from survey.models import DRAFT, RESPONSES, SUBMITTED, ChangeCounter
 from survey.open_answers.coding import VERSION as CODING
-from survey.questionnaire import current_questionnaire
+from survey.questionnaire import Questionnaire, current_questionnaire
 from survey.questionnaire.figures import Figures
 from survey.selection import LANGUAGE, FilterError, Filters, question_reference, split_segment
 
@@ -104,10 +104,10 @@ def aggregate_results(
     return cached(key, compute)
 
 
-def comparable_questions() -> list[str]:
+def comparable_questions(questionnaire: Questionnaire | None = None) -> list[str]:
     """What ?compare= accepts: "lang", the questions answered with one option, and each
     option of the questions answered with several (`q6.government`)."""
-    questionnaire = current_questionnaire()
+    questionnaire = questionnaire or current_questionnaire()
     found = [LANGUAGE, *(q.code for q in questionnaire.where("segmentable"))]
     for question in questionnaire.where("option_segmentable"):
         found += [f"{question.code}.{option}" for option in question.filter_values()]

@@ -15,7 +15,7 @@ Nothing outside this package decides by a question's type: it asks the question.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from flask_babel import _
@@ -72,10 +72,13 @@ class OpenField:
 
 @dataclass(frozen=True)
 class Table:
-    """A question's figures as rows of cells (numbers stay numbers), for CSV downloads."""
+    """A question's figures as rows of cells (numbers stay numbers), for CSV downloads and
+    the report. `kinds` says how each column reads: "text", "count", "percent" (one
+    decimal) or "mean" (two decimals)."""
 
     header: list[str]
     rows: list[list[Any]]
+    kinds: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -110,7 +110,7 @@ class ListQuestion(Question):
             [option["label"], option["count"], option["percent"]]
             for option in entry.get("options", [])
         ]
-        return ResultTable(header, rows)
+        return ResultTable(header, rows, ["text", "count", "percent"])
 
     def comparison_table(self, segments: Sequence[Mapping[str, Any]]) -> ResultTable | None:
         """One row per option, each segment's count and percent (empty when nobody in the
@@ -132,7 +132,8 @@ class ListQuestion(Question):
         answered_row: list[Any] = [str(_("Answered"))]
         for entry in entries:
             answered_row += [entry.get("answered", 0), None]
-        return ResultTable(header, [*rows, answered_row])
+        kinds = ["text", *(["count", "percent"] * len(segments))]
+        return ResultTable(header, [*rows, answered_row], kinds)
 
 
 @dataclass(frozen=True, kw_only=True, eq=False)

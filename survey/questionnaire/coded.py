@@ -131,6 +131,9 @@ class CategoryQuestion(ListQuestion):
             "options": option_entries(labelled, counts, answered),
         }
 
+    def count_heading(self) -> str:
+        return str(_("Answers"))
+
     def result_schema(self) -> dict[str, Any]:
         return {
             **super().result_schema(),

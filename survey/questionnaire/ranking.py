@@ -239,7 +239,8 @@ class RankingQuestion(Question):
             [i["label"], *i["by_rank"], i["na"], i["mean"], i["first"], i["first_percent"], i["n"]]
             for i in entry.get("items", [])
         ]
-        return Table(header, rows)
+        kinds = ["text", *(["count"] * (self.max_rank + 1)), "mean", "count", "percent", "count"]
+        return Table(header, rows, kinds)
 
     def comparison_table(self, segments: Sequence[Mapping[str, Any]]) -> Table | None:
         """Per item, each segment's mean rank, #1 placements (count and percent) and n."""
@@ -257,7 +258,9 @@ class RankingQuestion(Question):
                 else:
                     row += [item["mean"], item["first"], item["first_percent"], item["n"]]
             rows.append(row)
-        return Table(header, rows)
+        return Table(
+            header, rows, ["text", *(["mean", "count", "percent", "count"] * len(entries))]
+        )
 
     def filter_choices(self, entry: Mapping[str, Any], language: str) -> dict[str, Any] | None:
         """Its items, meaning "ranked it"."""
