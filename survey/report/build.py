@@ -32,8 +32,10 @@ HERE = Path(__file__).resolve().parent
 FONTS = HERE.parent / "static" / "vendor" / "noto-sans"
 STYLESHEET = HERE / "report.css"
 PDF_STYLESHEET = HERE / "report-pdf.css"
-#: Quotations per coded category, and of an open field without categories.
+#: Quotations per coded category (one per language first), the categories quoted (the
+#: largest), and the quotations of an open field without categories.
 QUOTES_PER_CATEGORY = 2
+QUOTED_CATEGORIES = 5
 QUOTES_UNCODED = 3
 
 Progress = Callable[[int, int, str], None]
@@ -113,6 +115,7 @@ def report_context(options: ReportOptions, progress: Progress | None = None) -> 
             "generated_at": datetime.now(UTC),
             "charts": charts,
             "segment_rows": segment_rows,
+            "quoted_categories": QUOTED_CATEGORIES,
         }
 
 

@@ -58,8 +58,10 @@ def _quote(text: str, language: str, translation: str | None) -> Quote:
 def per_category(
     field: OpenField, filters: Filters, language: str, each: int = 2
 ) -> dict[str, list[Quote]]:
-    """Up to `each` answers coded into each of the field's categories (answers of 40 to 600
-    characters first, then the earliest), with translations into `language`."""
+    """Up to `each` answers coded into each of the field's categories, with translations
+    into `language`: the first of each language before the second of any (answers of 40 to
+    600 characters first, then the earliest), so a category answered in several languages
+    is quoted in several."""
     a, c, k, r = ANSWERS, CODINGS, CATEGORIES, RESPONSES
     length = func.length(a.c.text)
     readable = case((and_(length >= 40, length <= LONGEST), 0), else_=1)
@@ -70,7 +72,7 @@ def per_category(
             a.c.text,
             r.c.language,
             func.row_number()
-            .over(partition_by=k.c.code, order_by=(readable, a.c.id))
+            .over(partition_by=(k.c.code, r.c.language), order_by=(readable, a.c.id))
             .label("position"),
         )
         .select_from(
@@ -87,11 +89,17 @@ def per_category(
         )
         .subquery()
     )
-    rows = db.session.execute(
+    candidates = db.session.execute(
         select(ranked.c.code, ranked.c.id, ranked.c.text, ranked.c.language)
         .where(ranked.c.position <= each)
-        .order_by(ranked.c.code, ranked.c.position)
+        .order_by(ranked.c.code, ranked.c.position, ranked.c.id)
     ).all()
+    taken: dict[str, int] = {}
+    rows = []
+    for row in candidates:
+        if taken.get(row.code, 0) < each:
+            taken[row.code] = taken.get(row.code, 0) + 1
+            rows.append(row)
     wanted = [row.id for row in rows if row.language != language]
     translated = translations_for(wanted, language)
     found: dict[str, list[Quote]] = {}
@@ -102,6 +110,11 @@ def per_category(
 
 
 def newest(field: OpenField, filters: Filters, language: str, count: int = 3) -> list[Quote]:
-    """The newest `count` answers, with translations into `language`."""
-    entries, _more = page_of_answers(field.field, filters, count, 0, language)
-    return [_quote(e.text, e.language, e.translation) for e in entries]
+    """The newest `count` different answers, with translations into `language`."""
+    entries, _more = page_of_answers(field.field, filters, count * 4, 0, language)
+    found: dict[str, Quote] = {}
+    for entry in entries:
+        key = " ".join(entry.text.casefold().split())
+        if key not in found and len(found) < count:
+            found[key] = _quote(entry.text, entry.language, entry.translation)
+    return list(found.values())

@@ -303,10 +303,11 @@ def time_chart(
             x = left + index * step + 0.1 * step
             columns.append(Column(x, y, max(0.8 * step, 0.5), height, colour))
     every = max(1, round(len(days) / 6))
+    # A tick's date is about 44 px wide: none so near the right edge that it would be cut.
     ticks = [
         Tick(left + (i + 0.5) * step, day_label(day))
         for i, day in enumerate(days)
-        if i % every == 0
+        if i % every == 0 and left + (i + 0.5) * step <= WIDTH - 26
     ]
     lines = []
     for when, label in marks:
