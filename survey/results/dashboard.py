@@ -326,7 +326,8 @@ def dashboard_context(args: MultiDict, language: str) -> tuple[dict[str, Any], i
         "sort_orders": sort_orders(args),
         "sort_parameters": questionnaire.sort_parameters,
         "filters": active_filters(args, language) if not state.error else [],
-        "filter_values": filter_args(args),
+        # What the form shows chosen: the filters as read (q1=a,b ticks a and b).
+        "filter_values": MultiDict(state.filters.to_args()),
         "asked_of": asked_of,
         "segment_option_rows": segment_option_rows,
         "segment_item_rows": segment_item_rows,

@@ -193,7 +193,7 @@ def rows() -> list[dict[str, str]]:
     q16 = {p: [] for p in q16_people}
     turn = cycle(q16_people)
     for option, count in Q16.items():
-        for _ in range(count):
+        for __ in range(count):
             q16[next(turn)].append(option)
     start = datetime(2013, 3, 4, 9, 0, tzinfo=UTC)
     found = []
@@ -257,7 +257,9 @@ def _open_answers(found: list[dict[str, str]], languages: dict[int, str]) -> Non
             elif field == "q11" and n == 0:
                 row[field] = CONTACT_IN_ANSWER
             else:
-                row[field] = f"Answer {n + 1} to question {field[1:]}: our experience with partners."
+                row[field] = (
+                    f"Answer {n + 1} to question {field[1:]}: our experience with partners."
+                )
         mentions = [code for code, _en, _ru, count in coded for _ in range(count)]
         coded_people = people[: min(len(mentions), answered)]
         given: dict[int, set[str]] = {p: set() for p in coded_people}

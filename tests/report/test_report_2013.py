@@ -14,7 +14,6 @@ import re
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
-import pytest
 from flask_babel import force_locale
 from pypdf import PdfReader
 
@@ -78,7 +77,7 @@ def expected_lines(app, language: str) -> list[str]:
     for code, name in COUNTRY_NAMES[language].items():
         lines.append(f"{name} {r2013.COUNTRIES[code]}")
     # The question-14 table: count at each rank, not ranked, mean rank, #1.
-    for item, (by_rank, na) in r2013.Q14_REPORT.items():
+    for by_rank, na in r2013.Q14_REPORT.values():
         mean = Fraction(sum(rank * n for rank, n in enumerate(by_rank, 1)), sum(by_rank))
         figures = [*by_rank, na, decimal(mean, 2, language), by_rank[0]]
         lines.append(" ".join(str(f) for f in figures))
@@ -101,12 +100,6 @@ def assert_reproduces_2013(text: str, app, language: str) -> None:
     assert "Respondent 0" not in text
 
 
-@pytest.fixture
-def viewer(client, make_user, auth):
-    make_user("viewer@example.org", "viewer")
-    assert auth.login("viewer@example.org").status_code == 302
-
-
 def test_the_pdf_reproduces_the_2013_figures_in_english_and_russian(
     app, client, runner, survey_2013, viewer, tmp_path
 ):
@@ -125,7 +118,9 @@ def test_the_pdf_reproduces_the_2013_figures_in_english_and_russian(
         assert re.search(r"290\b", pages[0])
         assert ("English 265" if language == "en" else "Английский 265") in pages[0]
         assert ("Russian 25" if language == "en" else "Русский 25") in pages[0]
-        assert ("2013" in pages[0]) and ("Mar" in pages[0] if language == "en" else "мар" in pages[0])
+        assert ("2013" in pages[0]) and (
+            "Mar" in pages[0] if language == "en" else "мар" in pages[0]
+        )
         # The contents give each question's page, and the question is on that page.
         assert_contents_point_to_the_pages(app, language, pages)
         # A quotation in Russian with its English translation (in the English report).
@@ -151,9 +146,7 @@ def test_the_html_file_reproduces_the_2013_figures_and_stands_alone(
     app, client, runner, survey_2013, viewer, tmp_path
 ):
     russian = tmp_path / "report-ru.html"
-    written = runner.invoke(
-        args=["report", "--out", str(russian), "--language", "ru", "--quiet"]
-    )
+    written = runner.invoke(args=["report", "--out", str(russian), "--language", "ru", "--quiet"])
     assert written.exit_code == 0, written.output
     english = client.get("/results/report.html?language=en")
     assert english.status_code == 200

@@ -180,13 +180,6 @@ def expected_choices(people, code):
 
 
 @pytest.fixture
-def viewer(make_user, auth):
-    make_user("viewer@example.org", "viewer")
-    assert auth.login("viewer@example.org").status_code == 302
-    return auth
-
-
-@pytest.fixture
 def survey_answers(make_respondent):
     for lang, answers in PEOPLE:
         make_respondent(lang).complete(answers)
