@@ -189,7 +189,7 @@ def report_html(options: ReportOptions, progress: Progress | None = None) -> str
 
 def _render(context: dict[str, Any], stylesheet: str) -> str:
     with force_locale(context["language"]):
-        return render_template("report/document.html", stylesheet=stylesheet, **context)
+        return render_template("report/document.html", stylesheet=stylesheet, **context).lstrip()
 
 
 def report_pdf(options: ReportOptions, progress: Progress | None = None) -> bytes:
