@@ -79,6 +79,8 @@ TOP = 52
 #: Bars drawn at most; a chart of more rows says how many more the table lists.
 MOST_BARS = 15
 VALUE_WIDTH = 92
+#: Room after a ranking's bar for its mean rank and #1 placements (about 28 characters).
+RANK_VALUE_WIDTH = 190
 FONT = "Noto Sans, PT Sans, DejaVu Sans, Arial, sans-serif"
 #: Bar colours of the segments (accessible on white, distinguishable in grey as well).
 SERIES_COLOURS = ("#1f5f99", "#e07b00", "#3b8c3b", "#8e44ad", "#c0392b", "#5d6d7e", "#b7950b")
@@ -210,7 +212,7 @@ def rank_chart(
     framed: bool = True,
 ) -> BarChart:
     """One stacked bar per ranking item: its respondents at each rank, then not ranked."""
-    span = WIDTH - (LABEL_WIDTH + 10) - VALUE_WIDTH - 40
+    span = WIDTH - (LABEL_WIDTH + 10) - RANK_VALUE_WIDTH
     laid, y = [], float(TOP if framed else 4)
     for item, text in zip(items, texts, strict=True):
         counts = [*item["by_rank"], item["na"] or 0]
