@@ -263,7 +263,7 @@ def matching(
         conditions.append(responses.c.language == filters.language)
     if filters.submitted_from:
         conditions.append(responses.c.submitted_at >= start_of_day(filters.submitted_from))
-    if filters.submitted_to:
+    if filters.submitted_to and filters.submitted_to < date.max:
         next_day = filters.submitted_to + timedelta(days=1)
         conditions.append(responses.c.submitted_at < start_of_day(next_day))
     questionnaire = current_questionnaire()
