@@ -198,6 +198,8 @@ def test_every_staff_page(server, make_page, page_problems, screenshot, lang, wi
     look("coding-agreement")
     page.goto(f"{server.url}/export/")
     look("export", whole=True)
+    page.goto(f"{server.url}/results/report?q2=yes&compare=q1")
+    look("report", whole=True)
     # The refused filter is answered 400, which Chromium logs; nothing else is logged.
     assert [problem for problem in page_problems if "?q2=maybe" not in problem] == []
 
