@@ -9,14 +9,17 @@ For every backend it makes a fresh database (PostgreSQL: `bench_report_N`) and s
 FILE --quiet` `--runs` times per case — the whole report in English, the whole report in
 Russian, and English with the appendix comparing association members (`--compare q2`) — as
 PDF and as HTML, and prints the median and the slowest wall-clock time of the command (the
-Python start-up, the counting in the database, the charts, and WeasyPrint for the PDF) with
-the size of the file written and the CPU the other processes of the machine used meanwhile
-(the machine is shared: read it before comparing runs).
+Python start-up, the counting in the database, the charts, and WeasyPrint for the PDF), the
+median CPU time (user + system) the command used — about what it takes on an idle machine,
+without the database server's share on PostgreSQL — with the size of the file written and the
+CPU the other processes of the machine used meanwhile (the machine is shared: read it before
+comparing runs).
 """
 
 from __future__ import annotations
 
 import argparse
+import resource
 import sys
 import tempfile
 import time
@@ -54,24 +57,41 @@ def database_for(backend: str, n: int, tmpdir: str, uri: str | None) -> str:
     return uri
 
 
+def _children_cpu() -> float:
+    """CPU seconds (user + system) used so far by the finished child processes."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def measure(uri: str, tmpdir: str, runs: int, kinds: list[str], cases: list[str]) -> list[tuple]:
     rows = []
     for kind in kinds:
         for case in cases:
             out = Path(tmpdir) / f"report.{kind}"
-            times = []
+            times, cpu = [], []
             busy0, all0 = machine_cpu()
             for _run in range(runs):
+                used = _children_cpu()
                 started = time.perf_counter()
                 run_flask(
                     uri, "report", "--out", str(out), "--format", kind, "--quiet", *CASES[case]
                 )
                 times.append(time.perf_counter() - started)
+                cpu.append(_children_cpu() - used)
             busy1, all1 = machine_cpu()
             load = f"{100 * (busy1 - busy0) / max(all1 - all0, 1e-9):.0f}% busy"
             size = f"{out.stat().st_size / 1024:,.0f} KiB"
             rows.append(
-                (kind, case, f"{percentile(times, 50):.1f}", f"{max(times):.1f}", runs, size, load)
+                (
+                    kind,
+                    case,
+                    f"{percentile(times, 50):.1f}",
+                    f"{max(times):.1f}",
+                    f"{percentile(cpu, 50):.1f}",
+                    runs,
+                    size,
+                    load,
+                )
             )
             print(f"{kind} {case}: {[round(t, 1) for t in times]} s", file=sys.stderr)
     return rows
@@ -108,6 +128,7 @@ def main() -> None:
             "report",
             "median s",
             "max s",
+            "CPU s",
             "runs",
             "file",
             "machine",
