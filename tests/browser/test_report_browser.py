@@ -132,3 +132,26 @@ def test_contents_comparison_saved_view_and_chart_download(
     assert drawn.read_bytes().startswith(PNG_SIGNATURE)
     screenshot(page, f"{name}-downloads", full_page=False)
     assert page_problems == []
+
+
+@pytest.mark.parametrize(("lang", "width"), SIZES)
+def test_the_html_report_reads_on_a_phone_and_passes_axe(
+    server, make_page, page_problems, screenshot, lang, width
+):
+    page = make_page(locale=LOCALES[lang], width=width, height=HEIGHTS[width])
+    sign_in(page, server.url)
+
+    # The file forbids every script (its own policy); axe is let in by serving it without one.
+    def without_policy(route):
+        response = route.fetch()
+        headers = {
+            k: v for k, v in response.headers.items() if k.lower() != "content-security-policy"
+        }
+        route.fulfill(response=response, headers=headers)
+
+    page.route("**/results/report.html*", without_policy)
+    page.goto(f"{server.url}/results/report.html?view=1&language={lang}&compare=q2")
+    assert page.locator("main section.question").count() >= 15
+    fits(page, width)
+    screenshot(page, f"report-{lang}-{width}-html-file", max_height=1800)
+    assert page_problems == []
