@@ -141,6 +141,7 @@ def register_commands(app: Flask) -> None:
     from survey.auth import commands as auth_commands
     from survey.console import commands as console_commands
     from survey.exports import commands as export_commands
+    from survey.report import commands as report_commands
     from survey.respondent import commands as respondent_commands
     from survey.results import commands as result_commands
 
@@ -149,4 +150,5 @@ def register_commands(app: Flask) -> None:
     export_commands.register(app)
     respondent_commands.register(app)
     result_commands.register(app)
+    report_commands.register(app)
     demo.register(app)

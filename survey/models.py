@@ -558,6 +558,26 @@ class ResultCount(Model):
         return f"<ResultCount {cell} {figure} = {self.n}>"
 
 
+class SavedView(Model):
+    """A dashboard view a member named: its filters and comparison, for the whole group."""
+
+    __tablename__ = "saved_views"
+    __table_args__ = (UniqueConstraint("name", name="uq_saved_views_name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    #: The dashboard's query string without the page's own arguments (`q2=yes&compare=q1`),
+    #: as checked when the view was saved.
+    query: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    created_by: Mapped[User | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<SavedView {self.name!r} {self.query!r}>"
+
+
 # The tables, for Core statements: to a type checker `__table__` is only a FromClause.
 RESPONSES = cast(Table, Response.__table__)
 ANSWERS = cast(Table, Answer.__table__)

@@ -9,7 +9,9 @@ objects): the views and the CLI read filters from their arguments with `Filters.
 - `q2=yes`, `q6=government&q6=business` (or `q6=government,business`): chose one of these
   options; options of one question are OR-ed, different questions AND-ed;
 - `q3=NA`: a country (`na` is "prefer not to say", `NA` Namibia);
-- `q14=libraries`: ranked the item (an item marked N/A does not count).
+- `q14=libraries`: ranked the item (an item marked N/A does not count);
+- `submitted_from=2026-11-01&submitted_to=2026-11-30`: submitted on these days (inclusive,
+  UTC calendar days; either end may be left out).
 
 Which questions are filters and what a value means is the question type's business
 (`Question.filterable`, `filter_values`, `filter_condition`).
@@ -17,21 +19,29 @@ Which questions are filters and what a value means is the question type's busine
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, FromClause, Table, exists, literal, select
+from werkzeug.datastructures import MultiDict
 
 from survey.models import ANSWERS, RESPONSES, SUBMITTED
 from survey.questionnaire import Question, current_questionnaire
 
 LANGUAGE = "lang"
+#: The submission date range: first and last day, inclusive (UTC calendar days).
+SUBMITTED_FROM = "submitted_from"
+SUBMITTED_TO = "submitted_to"
+DATE_RANGE = (SUBMITTED_FROM, SUBMITTED_TO)
+DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 #: Query arguments that are never filters (presentation, paging, API options).
 NOT_FILTERS = frozenset(
-    {"compare", "locale", "format", "limit", "offset", "page", "sort", "recoded"}
+    {"compare", "locale", "format", "limit", "offset", "page", "sort", "recoded", "group_below"}
 )
 #: Longest question text quoted in a message.
 QUOTED_TEXT = 80
@@ -51,14 +61,17 @@ def question_reference(question: Question) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class Filters:
-    """Which submitted responses to count: a language and chosen options.
+    """Which submitted responses to count: a language, chosen options, submission days.
 
     `answers` holds (question code, option codes) in questionnaire order, the options in the
     question's order, so equal filters are equal values (they key the results cache).
+    `submitted_from` and `submitted_to` are the first and last day (inclusive, UTC).
     """
 
     language: str | None = None
     answers: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    submitted_from: date | None = None
+    submitted_to: date | None = None
 
     @classmethod
     def from_args(cls, args: Any) -> Filters:
@@ -73,9 +86,14 @@ class Filters:
             raise FilterError(_("Choose only one language of the answers."))
         if languages and languages[0] not in current_app.config["LANGUAGES"]:
             raise FilterError(_("Unknown language: “%(value)s”.", value=languages[0]))
+        first, last = (_day(args, key) for key in DATE_RANGE)
+        if first and last and first > last:
+            raise FilterError(
+                _("The first day of the submission dates must not be after the last day.")
+            )
         chosen: dict[str, set[str]] = {}
         for key in args:
-            if key == LANGUAGE or key in NOT_FILTERS:
+            if key in (LANGUAGE, *DATE_RANGE) or key in NOT_FILTERS:
                 continue
             question = questionnaire.get(key)
             if question is None:
@@ -109,20 +127,52 @@ class Filters:
             for q in questionnaire.questions
             if q.code in chosen
         )
-        return cls(language=languages[0] if languages else None, answers=answers)
+        language = languages[0] if languages else None
+        return cls(language, answers, first, last)
+
+    @classmethod
+    def from_pairs(cls, pairs: Iterable[str], language: str | None = None) -> Filters:
+        """Filters from a command line's `QUESTION=OPTION` pairs (and `--lang`); FilterError
+        for a pair that is not one or a filter that is not known."""
+        args = MultiDict([(LANGUAGE, language)] if language else [])
+        for pair in pairs:
+            key, sep, value = pair.partition("=")
+            if not sep or not key.strip() or not value.strip():
+                raise FilterError(
+                    _("%(pair)s: write filters as QUESTION=OPTION, e.g. q2=yes", pair=repr(pair))
+                )
+            args.add(key.strip(), value.strip())
+        return cls.from_args(args)
 
     def to_args(self) -> list[tuple[str, str]]:
         """Query arguments that `from_args` reads back into the same filters."""
         pairs = [(LANGUAGE, self.language)] if self.language else []
         pairs += [(code, option) for code, options in self.answers for option in options]
+        for key, day in zip(DATE_RANGE, self.submission_days, strict=True):
+            if day is not None:
+                pairs.append((key, day.isoformat()))
         return pairs
+
+    @property
+    def submission_days(self) -> tuple[date | None, date | None]:
+        return self.submitted_from, self.submitted_to
 
     def describe(self) -> str:
         """The filters as query arguments, for the access log ("none" without filters)."""
         return " ".join(f"{key}={value}" for key, value in self.to_args()) or "none"
 
     def __bool__(self) -> bool:
-        return bool(self.language or self.answers)
+        return bool(self.language or self.answers or any(self.submission_days))
+
+
+#: ?compare=q6.government: segments by one option of a question answered with several.
+OPTION_SEGMENT = "."
+
+
+def split_segment(compare: str) -> tuple[str, str | None]:
+    """("q2", None) for ?compare=q2; ("q6", "government") for ?compare=q6.government."""
+    code, _dot, option = compare.partition(OPTION_SEGMENT)
+    return code, option or None
 
 
 def recoded_figures(args: Any) -> bool:
@@ -134,11 +184,52 @@ def recoded_figures(args: Any) -> bool:
     return values == ["1"]
 
 
+#: ?group_below=N: compared by country, countries with fewer respondents are one segment.
+GROUP_BELOW = "group_below"
+#: The dashboard's and the report's threshold when none is given (the API groups nothing).
+DEFAULT_GROUP_BELOW = 10
+MAX_GROUP_BELOW = 1_000_000
+
+
+def group_below(args: Any, default: int = 0) -> int:
+    """?group_below=N (0: no grouping); FilterError for anything but one whole number."""
+    values = [value for value in args.getlist(GROUP_BELOW) if value != ""]
+    if not values:
+        return default
+    if len(values) > 1 or not values[0].isascii() or not values[0].isdigit():
+        raise FilterError(
+            _("Write the smallest group of respondents as a whole number, such as 10.")
+        )
+    return min(int(values[0]), MAX_GROUP_BELOW)
+
+
 def _values(args: Any, key: str) -> list[str]:
     values: list[str] = []
     for raw in args.getlist(key):
         values += [part.strip() for part in raw.split(",") if part.strip()]
     return values
+
+
+def _day(args: Any, key: str) -> date | None:
+    """A day given as YYYY-MM-DD (one value); FilterError in the user's words otherwise."""
+    values = _values(args, key)
+    if not values:
+        return None
+    if len(values) > 1:
+        raise FilterError(_("Give only one value for %(code)s.", code=key))
+    try:
+        if DAY.fullmatch(values[0]):
+            return date.fromisoformat(values[0])
+    except ValueError:
+        pass
+    raise FilterError(
+        _("“%(value)s” is not a date: write it as YYYY-MM-DD, e.g. 2026-11-30.", value=values[0])
+    )
+
+
+def start_of_day(day: date) -> datetime:
+    """Midnight UTC at the start of `day`."""
+    return datetime.combine(day, time.min, tzinfo=UTC)
 
 
 def _looks_like_a_question(key: str) -> bool:
@@ -170,6 +261,11 @@ def matching(
         conditions.append(status == statuses[0] if len(statuses) == 1 else status.in_(statuses))
     if filters.language:
         conditions.append(responses.c.language == filters.language)
+    if filters.submitted_from:
+        conditions.append(responses.c.submitted_at >= start_of_day(filters.submitted_from))
+    if filters.submitted_to and filters.submitted_to < date.max:
+        next_day = filters.submitted_to + timedelta(days=1)
+        conditions.append(responses.c.submitted_at < start_of_day(next_day))
     questionnaire = current_questionnaire()
     for code, options in filters.answers:
         chose = ANSWERS.alias(f"filter_{code}")

@@ -6,9 +6,13 @@ server is a failure: CI must prove the production database works.
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import re
+import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import psycopg
 import pytest
@@ -29,6 +33,7 @@ BACKENDS = [
 ]
 TABLES = [
     "survey_state",
+    "saved_views",
     "result_counts",
     "access_log",
     "change_counters",
@@ -345,3 +350,44 @@ def responses_in_order(app) -> list[str]:
 
     with app.app_context():
         return list(db.session.scalars(select(Response.uuid).order_by(Response.id)))
+
+
+@pytest.fixture
+def import_rows(runner, tmp_path):
+    """`import_rows(rows)`: the rows (dicts of wide-CSV columns, codes) become submitted
+    responses through `flask import-csv`; each gets a response_id and, unless it has one, a
+    submission time an hour after the previous one from 2026-11-01 09:00 UTC. Returns the
+    rows as imported."""
+
+    def import_them(rows: list[dict[str, str]]) -> list[dict[str, str]]:
+        start = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
+        done = []
+        for n, row in enumerate(rows):
+            stamp = start + timedelta(hours=n)
+            done.append(
+                {
+                    "response_id": str(uuid.UUID(int=n + 1)),
+                    "language": "en",
+                    "submitted_at": stamp.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    **row,
+                }
+            )
+        header = list(dict.fromkeys(key for row in done for key in row))
+        out = io.StringIO()
+        writer = csv.DictWriter(out, header, restval="", lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(done)
+        path = tmp_path / "rows.csv"
+        path.write_text(out.getvalue(), encoding="utf-8")
+        result = runner.invoke(args=["import-csv", str(path)])
+        assert result.exit_code == 0, result.output
+        return done
+
+    return import_them
+
+
+@pytest.fixture
+def viewer(make_user, auth):
+    make_user("viewer@example.org", "viewer")
+    assert auth.login("viewer@example.org").status_code == 302
+    return auth

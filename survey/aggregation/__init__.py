@@ -26,15 +26,20 @@ from sqlalchemy import func, literal, null, select, union_all
 from survey.aggregation import counters, from_answers
 from survey.aggregation.body import result_body, segment_values
 from survey.aggregation.cache import cached
-from survey.aggregation.statistics import chi_square_tests, prepare_statistics
+from survey.aggregation.statistics import (
+    chi_square_tests,
+    option_tests,
+    prepare_statistics,
+    rank_tests,
+)
 from survey.changes import EXCLUSIONS
 from survey.database import begin_write
 from survey.extensions import db
 from survey.models import DRAFT, EXCLUDED, RESPONSES, SUBMITTED, ChangeCounter
 from survey.open_answers.coding import VERSION as CODING
-from survey.questionnaire import current_questionnaire
+from survey.questionnaire import Questionnaire, current_questionnaire
 from survey.questionnaire.figures import Figures
-from survey.selection import LANGUAGE, FilterError, Filters, question_reference
+from survey.selection import LANGUAGE, FilterError, Filters, question_reference, split_segment
 
 #: The results' `figures` when "other" answers count as the option they were recoded into.
 RECODED = "recoded"
@@ -100,18 +105,32 @@ def aggregate_results(
     return cached(key, compute)
 
 
-def comparable_questions() -> list[str]:
-    """What ?compare= accepts: "lang" and the questions answered with one option."""
-    return [LANGUAGE, *(q.code for q in current_questionnaire().where("segmentable"))]
+def comparable_questions(questionnaire: Questionnaire | None = None) -> list[str]:
+    """What ?compare= accepts: "lang", the questions answered with one option, and each
+    option of the questions answered with several (`q6.government`)."""
+    questionnaire = questionnaire or current_questionnaire()
+    found = [LANGUAGE, *(q.code for q in questionnaire.where("segmentable"))]
+    for question in questionnaire.where("option_segmentable"):
+        found += [f"{question.code}.{option}" for option in question.filter_values()]
+    return found
 
 
 def check_comparable(compare: str) -> None:
     """FilterError unless ?compare= accepts `compare`."""
     if compare in comparable_questions():
         return
-    question = current_questionnaire().get(compare)
+    code, option = split_segment(compare)
+    question = current_questionnaire().get(code)
     if question is None:
         raise FilterError(_("Results cannot be compared by “%(value)s”.", value=compare))
+    if option is not None and question.option_segmentable:
+        raise FilterError(
+            _(
+                "Question %(number)s (“%(text)s”) has no option “%(value)s”.",
+                value=option,
+                **question_reference(question),
+            )
+        )
     raise FilterError(
         _(
             "Results cannot be compared by question %(number)s (“%(text)s”): only questions "
@@ -121,37 +140,103 @@ def check_comparable(compare: str) -> None:
     )
 
 
-def compare_segments(
-    compare: str, filters: Filters | None = None, locale: str = "en", recoded: bool = False
-) -> dict[str, Any]:
-    """The results side by side per segment, with chi-square tests of independence.
+def compare_label(compare: str, locale: str) -> str:
+    """The compared question in a few words ("Association member"; for one option of a
+    question answered with several, "Partners for advocacy: Government agencies")."""
+    if compare == LANGUAGE:
+        with force_locale(locale):
+            return str(_("Language of the answers"))
+    code, option = split_segment(compare)
+    question = current_questionnaire().question(code)
+    with force_locale(locale):
+        if option is None:
+            return question.short_label
+        return f"{question.short_label}: {question.option_label(option, locale)}"
 
-    Segments are the values of `compare` (a language, or an option of a segment question);
-    respondents who did not answer the compared question are in no segment. Each segment
-    carries the same body as `aggregate_results`; `tests` holds a chi-square test per tested
-    question other than the compared one (`statistics.chi_square_tests`).
+
+#: Grouped small segments have this value (never an option code: those have no "*").
+GROUPED = "*"
+
+
+def compare_segments(
+    compare: str,
+    filters: Filters | None = None,
+    locale: str = "en",
+    recoded: bool = False,
+    group_below: int = 0,
+) -> dict[str, Any]:
+    """The results side by side per segment, with tests of the differences between them.
+
+    Segments are the values of `compare` (a language, an option of a segment question, or
+    chose / did not choose one option of a question answered with several); respondents who
+    did not answer the compared question are in no segment. Compared by a question whose
+    small segments are grouped (`Question.groups_small_segments`: countries), segments of
+    fewer than `group_below` respondents are one segment (value "*", its members in
+    `grouped`). Each segment carries the same body as `aggregate_results`; `tests` holds a
+    chi-square test per tested question other than the compared one
+    (`statistics.chi_square_tests`), `rank_tests` a rank test per ranking item and
+    `option_tests` a chi-square test per option of questions answered with several options.
     """
     filters = filters or Filters()
     questionnaire = current_questionnaire()
     check_comparable(compare)
     locale = _checked_locale(locale)
-    key = ("compare", data_version(), compare, filters, locale, recoded)
+    code, option = split_segment(compare)
+    question = questionnaire.get(code)
+    if question is None or not question.groups_small_segments:
+        group_below = 0
+    key = ("compare", data_version(), compare, filters, locale, recoded, group_below)
 
     def compute() -> dict[str, Any]:
         figures = count(filters, compare, recoded)
         with force_locale(locale):
+            if option is not None and question is not None:
+                values = question.option_segments(option, locale)
+            else:
+                values = segment_values(questionnaire, compare, figures, _languages(), locale)
+            if group_below > 0 and question is not None:
+                values, grouped = group_small_segments(values, figures, group_below)
+                if grouped:
+                    values.append((GROUPED, question.grouped_segments_label()))
             segments = []
-            for value, label in segment_values(
-                questionnaire, compare, figures, _languages(), locale
-            ):
+            for value, label in values:
                 segment = figures.get(value, Figures())
                 body = result_body(questionnaire, segment, _languages(), locale)
                 segments.append({"value": value, "label": label, **body})
-            tests = chi_square_tests(questionnaire, compare, segments)
-            found = {"compare": compare, "segments": segments, "tests": tests}
+                if value == GROUPED:
+                    segments[-1]["grouped"] = grouped
+            found: dict[str, Any] = {
+                "compare": compare,
+                "label": compare_label(compare, locale),
+                "segments": segments,
+                "tests": chi_square_tests(questionnaire, compare, segments),
+                "rank_tests": rank_tests(questionnaire, compare, segments),
+                "option_tests": option_tests(questionnaire, compare, segments),
+            }
+            if group_below > 0:
+                found["group_below"] = group_below
             return {**found, "figures": RECODED} if recoded else found
 
     return cached(key, compute)
+
+
+def group_small_segments(
+    values: list[tuple[str, str]], figures: dict[str, Figures], smallest: int
+) -> tuple[list[tuple[str, str]], list[str]]:
+    """The segments of at least `smallest` respondents, and the values of the others, whose
+    figures are added up under `GROUPED` in `figures`."""
+    kept, grouped = [], []
+    together = Figures()
+    for value, label in values:
+        segment = figures.get(value)
+        if segment is None or segment.total >= smallest:
+            kept.append((value, label))
+            continue
+        grouped.append(value)
+        together.add(segment)
+    if grouped:
+        figures[GROUPED] = together
+    return kept, grouped
 
 
 def data_version() -> str:

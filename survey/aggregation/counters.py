@@ -447,11 +447,12 @@ def servable(filters: Filters, segment: str | None) -> bool:
     """Whether the counters hold what a request needs.
 
     They do without filters or with one option of one cell question (`?q6=government`),
-    with or without a language; for no comparison or by language; by a segment question
-    only without an option filter (its options are cells themselves).
+    with or without a language (never with submission dates); for no comparison or by
+    language; by a segment question only without an option filter (its options are cells
+    themselves), never by one option of a question (`?compare=q6.government`).
     """
     questionnaire = current_questionnaire()
-    if len(filters.answers) > 1:
+    if len(filters.answers) > 1 or any(filters.submission_days):
         return False
     if filters.answers:
         code, options = filters.answers[0]
@@ -459,7 +460,9 @@ def servable(filters: Filters, segment: str | None) -> bool:
             return False
     if segment is None or segment == LANGUAGE:
         return True
-    question = questionnaire.question(segment)
+    question = questionnaire.get(segment)
+    if question is None:
+        return False
     return not filters.answers and question.segmentable and question.is_cell
 
 

@@ -27,7 +27,7 @@ from survey.models import (
 from survey.questionnaire import OTHER, current_questionnaire
 from survey.questionnaire.coded import coded_code
 from survey.questionnaire.figures import OPTION, OTHER_TEXTS, RANK, RESPONDENTS, Figures
-from survey.selection import LANGUAGE, Filters, matching
+from survey.selection import LANGUAGE, Filters, matching, split_segment
 
 #: Every status but submitted: their answers are in the table but in no figure.
 NOT_COUNTED = tuple(status for status in STATUSES if status != SUBMITTED)
@@ -37,15 +37,21 @@ def population(filters: Filters, segment: str | None, statuses: Iterable[str]) -
     """Responses matching the filters, with their segment value: SELECT id, seg, status, lang.
 
     `segment` is None (one segment, ""), "lang" or the code of a segment question, whose
-    answer (one option) is the respondent's segment; respondents who did not answer it are
-    in no segment.
+    answer (one option) is the respondent's segment, or `code.option` (whether they chose
+    that option: `Question.option_segment`); respondents who did not answer it are in no
+    segment.
     """
     r = RESPONSES
     source: Any = r
+    in_segment: list[Any] = []
+    code, option = (None, None) if segment is None else split_segment(segment)
     if segment is None:
         seg: Any = literal("")
     elif segment == LANGUAGE:
         seg = r.c.language
+    elif option is not None:
+        question = current_questionnaire().question(str(code))
+        seg, in_segment = question.option_segment(ANSWERS, r.c.id, option)
     else:
         s = ANSWERS.alias("s")
         seg = s.c.option
@@ -53,7 +59,7 @@ def population(filters: Filters, segment: str | None, statuses: Iterable[str]) -
     return (
         select(r.c.id.label("id"), seg.label("seg"), r.c.status.label("status"), r.c.language)
         .select_from(source)
-        .where(*matching(filters, r, statuses=tuple(statuses)))
+        .where(*matching(filters, r, statuses=tuple(statuses)), *in_segment)
     )
 
 

@@ -67,3 +67,99 @@ def chi_square_tests(
             "reliable": bool(result.expected_freq.min() >= MIN_EXPECTED),
         }
     return tests
+
+
+#: Fewer respondents than this in a segment make a rank test's p-value untrustworthy (its
+#: normal or chi-square approximation); the same threshold as Cochran's rule above.
+MIN_RANKED = 5
+MANN_WHITNEY = "mann_whitney_u"
+KRUSKAL_WALLIS = "kruskal_wallis"
+
+
+def rank_tests(
+    questionnaire: Questionnaire, compare: str, segments: Sequence[dict[str, Any]]
+) -> dict[str, dict[str, dict[str, Any]]]:
+    """Do the segments rank an item differently? Per item of every ranking question.
+
+    The ranks the item was given in each segment (respondents who did not rank it are left
+    out) are compared with `scipy.stats.mannwhitneyu(x, y, alternative="two-sided")` for two
+    segments and `scipy.stats.kruskal` for more; segments where nobody ranked the item are
+    left out, and an item left with fewer than two segments (or the same rank everywhere)
+    is not tested. `reliable` is false when a segment has fewer than 5 respondents who
+    ranked the item.
+    """
+    import numpy as np
+    from scipy.stats import kruskal, mannwhitneyu
+
+    tests: dict[str, dict[str, dict[str, Any]]] = {}
+    for question in questionnaire.where("rank_tested"):
+        if question.code == compare:
+            continue
+        found = {}
+        for position, item in enumerate(_first_items(segments, question.code)):
+            samples = []
+            for segment in segments:
+                by_rank = segment["questions"][question.code]["items"][position]["by_rank"]
+                if any(by_rank):
+                    samples.append(np.repeat(np.arange(1, len(by_rank) + 1), by_rank))
+            if len(samples) < 2 or len({int(rank) for s in samples for rank in s}) < 2:
+                continue
+            if len(samples) == 2:
+                result, name = mannwhitneyu(*samples, alternative="two-sided"), MANN_WHITNEY
+            else:
+                result, name = kruskal(*samples), KRUSKAL_WALLIS
+            found[item] = {
+                "test": name,
+                "statistic": float(result.statistic),
+                "p": float(result.pvalue),
+                "reliable": min(len(sample) for sample in samples) >= MIN_RANKED,
+            }
+        if found:
+            tests[question.code] = found
+    return tests
+
+
+def option_tests(
+    questionnaire: Questionnaire, compare: str, segments: Sequence[dict[str, Any]]
+) -> dict[str, dict[str, dict[str, Any]]]:
+    """Do the segments choose an option equally often? Per option of every question whose
+    respondents may choose several options (so one table of all options would count some
+    respondents more than once).
+
+    For each option a segments x (chose it, answered without choosing it) table goes to
+    `scipy.stats.chi2_contingency` (Yates' correction: these tables are 2 x 2 for two
+    segments), after leaving out segments where nobody answered; an option that everybody
+    or nobody chose is not tested. `reliable` as for `chi_square_tests`.
+    """
+    from scipy.stats import chi2_contingency
+
+    compared = compare.partition(".")[0]
+    tests: dict[str, dict[str, dict[str, Any]]] = {}
+    for question in questionnaire.where("option_tested"):
+        if question.code == compared:
+            continue
+        found = {}
+        entries = [segment["questions"][question.code] for segment in segments]
+        entries = [entry for entry in entries if entry["answered"]]
+        for position, option in enumerate(entries[0]["options"] if entries else []):
+            table = [[entry["options"][position]["count"], entry["answered"]] for entry in entries]
+            table = [[chose, answered - chose] for chose, answered in table]
+            if len(table) < 2 or not all(any(column) for column in zip(*table, strict=True)):
+                continue
+            result = chi2_contingency(table)
+            found[option["code"]] = {
+                "chi2": float(result.statistic),
+                "dof": int(result.dof),
+                "p": float(result.pvalue),
+                "reliable": bool(result.expected_freq.min() >= MIN_EXPECTED),
+            }
+        if found:
+            tests[question.code] = found
+    return tests
+
+
+def _first_items(segments: Sequence[dict[str, Any]], code: str) -> list[str]:
+    """The item codes of a ranking question, in the order every segment lists them."""
+    if not segments:
+        return []
+    return [item["code"] for item in segments[0]["questions"][code]["items"]]

@@ -13,7 +13,7 @@ from flask import current_app
 
 from survey.api import openapi_coding, openapi_console
 from survey.questionnaire import Questionnaire, current_questionnaire
-from survey.selection import LANGUAGE
+from survey.selection import LANGUAGE, SUBMITTED_FROM, SUBMITTED_TO
 
 FILTER_DESCRIPTION = (
     "Filter: only respondents who chose one of these options ({kind}). Several values of "
@@ -78,18 +78,50 @@ RECODED_PARAMETER = {
 
 
 def _compare_parameter(questionnaire: Questionnaire) -> dict[str, Any]:
-    segments = [q.code for q in questionnaire.where("segmentable")]
+    from survey.aggregation import comparable_questions
+
     return {
         "name": "compare",
         "in": "query",
         "required": False,
         "description": (
-            "Compare segments side by side: `lang` (respondent's language) or a single-choice, "
-            "yes/no or country question. Respondents who declined the compared question are in "
-            "no segment. The response is then a `Comparison`."
+            "Compare segments side by side: `lang` (respondent's language), a single-choice, "
+            "yes/no or country question, or `CODE.OPTION` for one option of a multiple-choice "
+            "question (segments `yes`: chose it, `no`: answered without choosing it). "
+            "Respondents who declined the compared question are in no segment. The response "
+            "is then a `Comparison`."
         ),
-        "schema": {"type": "string", "enum": [LANGUAGE, *segments]},
+        "schema": {"type": "string", "enum": comparable_questions(questionnaire)},
     }
+
+
+GROUP_BELOW_PARAMETER = {
+    "name": "group_below",
+    "in": "query",
+    "required": False,
+    "description": (
+        "With `compare=q3` (country): countries with fewer respondents than this are one "
+        "segment, value `*`, labelled “Other countries”, its countries in `grouped`. 0 or "
+        "left out: every country is a segment."
+    ),
+    "schema": {"type": "string", "pattern": "^[0-9]+$"},
+}
+
+
+def _date_parameters() -> list[dict[str, Any]]:
+    return [
+        {
+            "name": name,
+            "in": "query",
+            "required": False,
+            "description": (
+                f"Filter: only responses submitted {when} this day (inclusive; a UTC "
+                "calendar day, YYYY-MM-DD)."
+            ),
+            "schema": {"type": "string", "format": "date"},
+        }
+        for name, when in ((SUBMITTED_FROM, "on or after"), (SUBMITTED_TO, "on or before"))
+    ]
 
 
 BASE_SCHEMAS: dict[str, Any] = {
@@ -117,6 +149,20 @@ BASE_SCHEMAS: dict[str, Any] = {
             "excluded": {
                 "type": "integer",
                 "description": "Responses an admin excluded (in no figure and no export).",
+            },
+        },
+    },
+    "RankTest": {
+        "type": "object",
+        "required": ["test", "statistic", "p", "reliable"],
+        "properties": {
+            "test": {"type": "string", "enum": ["mann_whitney_u", "kruskal_wallis"]},
+            "statistic": {"type": "number", "description": "U, or H."},
+            "p": {"type": "number"},
+            "reliable": {
+                "type": "boolean",
+                "description": "False when a segment has fewer than 5 respondents who ranked "
+                "the item.",
             },
         },
     },
@@ -210,7 +256,15 @@ def _schemas(questionnaire: Questionnaire) -> dict[str, Any]:
             {
                 "type": "object",
                 "required": ["value", "label"],
-                "properties": {"value": {"type": "string"}, "label": {"type": "string"}},
+                "properties": {
+                    "value": {"type": "string"},
+                    "label": {"type": "string"},
+                    "grouped": {
+                        "type": "array",
+                        "items": {"type": "string"},
+                        "description": "The values grouped into this segment (value `*`).",
+                    },
+                },
             },
         ]
     }
@@ -219,7 +273,18 @@ def _schemas(questionnaire: Questionnaire) -> dict[str, Any]:
         "required": ["segments", "tests"],
         "properties": {
             "compare": {"type": "string"},
+            "label": {
+                "type": "string",
+                "description": (
+                    "The compared question in a few words, in the locale (“Association "
+                    "member”): a segment's column reads “label: segment label”."
+                ),
+            },
             "figures": {"type": "string", "enum": ["recoded"]},
+            "group_below": {
+                "type": "integer",
+                "description": "The threshold of `?group_below` when segments were grouped.",
+            },
             "segments": {"type": "array", "items": _ref("Segment")},
             "tests": {
                 "type": "object",
@@ -230,6 +295,31 @@ def _schemas(questionnaire: Questionnaire) -> dict[str, Any]:
                     "rows and columns; questions with fewer than 2 segments or options left "
                     "are omitted."
                 ),
+            },
+            "rank_tests": {
+                "type": "object",
+                "description": (
+                    "Per ranking question, per item: do the segments rank it differently? "
+                    "Mann-Whitney U for two segments, Kruskal-Wallis H for more (SciPy), over "
+                    "the ranks given by those who ranked the item; segments where nobody did "
+                    "are left out, and items left with fewer than 2 segments are omitted."
+                ),
+                "additionalProperties": {
+                    "type": "object",
+                    "additionalProperties": _ref("RankTest"),
+                },
+            },
+            "option_tests": {
+                "type": "object",
+                "description": (
+                    "Per multiple-choice question, per option: a chi-square test "
+                    "(scipy.stats.chi2_contingency) of segment × (chose the option, answered "
+                    "without choosing it); options everybody or nobody chose are omitted."
+                ),
+                "additionalProperties": {
+                    "type": "object",
+                    "additionalProperties": _ref("ChiSquare"),
+                },
             },
         },
     }
@@ -288,7 +378,9 @@ def _document(questionnaire: Questionnaire, languages: tuple[str, ...]) -> dict[
                     "summary": "Totals and every question, optionally filtered and compared.",
                     "parameters": [
                         *_filter_parameters(questionnaire, languages),
+                        *_date_parameters(),
                         _compare_parameter(questionnaire),
+                        GROUP_BELOW_PARAMETER,
                         _locale_parameter(languages),
                         RECODED_PARAMETER,
                     ],

@@ -14,7 +14,7 @@ from flask_login import login_required
 from survey import aggregation
 from survey.api import bp
 from survey.api.openapi import openapi_document
-from survey.selection import FilterError, Filters, recoded_figures
+from survey.selection import FilterError, Filters, group_below, recoded_figures
 
 
 def _bad_request(message: str):
@@ -36,8 +36,9 @@ def results():
         locale = _single(request.args, "locale") or current_app.config["BABEL_DEFAULT_LOCALE"]
         compare = _single(request.args, "compare")
         recoded = recoded_figures(request.args)
+        smallest = group_below(request.args)
         if compare:
-            body = aggregation.compare_segments(compare, filters, locale, recoded)
+            body = aggregation.compare_segments(compare, filters, locale, recoded, smallest)
         else:
             body = aggregation.aggregate_results(filters, locale, recoded)
     except FilterError as error:

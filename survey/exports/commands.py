@@ -9,7 +9,6 @@ from pathlib import Path
 import click
 from flask import Flask
 from flask_babel import _, ngettext
-from werkzeug.datastructures import MultiDict
 
 from survey.auth.access import record_access
 from survey.exports import formats
@@ -35,18 +34,8 @@ FORMAT_ALIASES = {
 
 
 def _filters(pairs: tuple[str, ...], lang: str | None) -> Filters:
-    args: MultiDict = MultiDict()
-    if lang:
-        args.add("lang", lang)
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key or not value:
-            raise click.BadParameter(
-                _("%(pair)s: write filters as QUESTION=OPTION, e.g. q2=yes", pair=repr(pair))
-            )
-        args.add(key.strip(), value.strip())
     try:
-        return Filters.from_args(args)
+        return Filters.from_pairs(pairs, lang)
     except FilterError as error:
         raise click.BadParameter(str(error)) from error
 

@@ -15,11 +15,12 @@ Nothing outside this package decides by a question's type: it asks the question.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from flask_babel import _
 from sqlalchemy import ColumnElement, FromClause
+from sqlalchemy import Table as SqlTable
 
 from survey.questionnaire.answers import AnswerRow, FormData, Known, Parsed, StoredAnswer
 from survey.questionnaire.figures import OPTION, Figures
@@ -70,6 +71,17 @@ class OpenField:
 
 
 @dataclass(frozen=True)
+class Table:
+    """A question's figures as rows of cells (numbers stay numbers), for CSV downloads and
+    the report. `kinds` says how each column reads: "text", "count", "percent" (one
+    decimal) or "mean" (two decimals)."""
+
+    header: list[str]
+    rows: list[list[Any]]
+    kinds: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
 class ShownAnswer:
     """One question's answer on a response's page, ready for its macro."""
 
@@ -84,6 +96,9 @@ class Question:
     text: str
     hint: str | None = None
     condition: Condition | None = None
+    #: A few words that name it where the whole question is too long: the dashboard's and
+    #: the report's contents, a comparison's column headings ("Association member: Yes").
+    short: str | None = None
 
     #: The type's name in the results API, the OpenAPI document and the codebook.
     type: ClassVar[str]
@@ -98,8 +113,17 @@ class Question:
     filterable: ClassVar[bool] = False
     #: ?compare=code: respondents' answer to it (one option) is their segment.
     segmentable: ClassVar[bool] = False
+    #: ?compare=code.option: whether respondents who answered it chose that option (of
+    #: several they could choose) is their segment.
+    option_segmentable: ClassVar[bool] = False
+    #: Compared by it, segments smaller than a threshold are grouped into one (countries).
+    groups_small_segments: ClassVar[bool] = False
     #: Tested against the segments with a chi-square test of independence.
     tested: ClassVar[bool] = False
+    #: Each of its options tested against the segments (chose it or not: a chi-square test).
+    option_tested: ClassVar[bool] = False
+    #: Each of its items' ranks tested against the segments (Mann-Whitney U, Kruskal-Wallis).
+    rank_tested: ClassVar[bool] = False
     #: Personal data: never shown or exported unless an authorised user asks.
     personal: ClassVar[bool] = False
     #: Its chosen options are cells of the live counters (filters they can serve).
@@ -114,6 +138,10 @@ class Question:
     #: Answered with codes (options, countries, ranks) that mean the same in every language:
     #: two responses with the same codes throughout may be one person answering twice.
     answered_with_codes: ClassVar[bool] = False
+    #: Its section of the published report (results/report/_sections.html; "" for none) and
+    #: its chart (results/_charts.html; "" for none).
+    report_macro: ClassVar[str] = ""
+    chart_macro: ClassVar[str] = ""
 
     # ------------------------------------------------------------------ the form
 
@@ -149,6 +177,11 @@ class Question:
         return list(rows) if self.is_asked(known) else []
 
     # ------------------------------------------------------------------ labels
+
+    @property
+    def short_label(self) -> str:
+        """Its short name, or its text when it has none."""
+        return str(self.short or self.text)
 
     def option_labels(self, language: str) -> dict[str, str]:
         """Its option codes and their labels in `language` (empty for free text)."""
@@ -225,6 +258,29 @@ class Question:
 
     def filter_choices(self, entry: Mapping[str, Any], language: str) -> dict[str, Any] | None:
         """The dashboard's filter select for it (None: not offered in the form)."""
+        return None
+
+    def option_segment(
+        self, answers: SqlTable, response_id: ColumnElement[Any], option: str
+    ) -> tuple[ColumnElement[Any], list[ColumnElement[bool]]]:
+        """For ?compare=code.option: each response's segment ("yes" it chose the option,
+        "no" it did not) and the conditions on those in a segment (they answered)."""
+        raise NotImplementedError
+
+    def option_segments(self, option: str, language: str) -> list[tuple[str, str]]:
+        """(value, label) of the segments of ?compare=code.option, in display order."""
+        raise NotImplementedError
+
+    def grouped_segments_label(self) -> str:
+        """The name of the segment that groups the smallest ones ("Other countries")."""
+        return str(_("Others"))
+
+    def result_table(self, entry: Mapping[str, Any]) -> Table | None:
+        """Its entry of the results as a table (a CSV download); None when it has none."""
+        return None
+
+    def comparison_table(self, segments: Sequence[Mapping[str, Any]]) -> Table | None:
+        """Its entries in the segments side by side as a table; None when it has none."""
         return None
 
     @property

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from flask_babel import _, force_locale
+from sqlalchemy import ColumnElement, Table, case, select
 
 from survey.i18n import lazy_gettext as _l
 from survey.questionnaire.answers import (
@@ -18,6 +19,7 @@ from survey.questionnaire.answers import (
     single_value,
 )
 from survey.questionnaire.base import OpenField, Option, Question, ShownAnswer
+from survey.questionnaire.base import Table as ResultTable
 from survey.questionnaire.columns import (
     CodeColumn,
     Column,
@@ -61,6 +63,11 @@ def options_result_schema() -> dict[str, Any]:
     }
 
 
+def segment_heads(segments: Sequence[Mapping[str, Any]], *columns: str) -> list[str]:
+    """Column headings of segments side by side: "<segment> – <column>" for each column."""
+    return [f"{segment['label']} – {column}" for segment in segments for column in columns]
+
+
 def option_entries(
     labelled: Sequence[tuple[str, str]], counts: Mapping[str, int], answered: int
 ) -> list[dict[str, Any]]:
@@ -89,9 +96,45 @@ class ListQuestion(Question):
     answer_heading: ClassVar[Any] = _l("Answer")
     #: How its percentages are based (the results' `percent_base`).
     percent_base: ClassVar[str] = "answered"
+    report_macro: ClassVar[str] = "choice_report"
+    chart_macro: ClassVar[str] = "choice_chart"
 
     def result_schema(self) -> dict[str, Any]:
         return options_result_schema()
+
+    def count_heading(self) -> str:
+        return str(_("Mentions") if self.percent_base == "respondents" else _("Respondents"))
+
+    def result_table(self, entry: Mapping[str, Any]) -> ResultTable | None:
+        header = [str(self.answer_heading), self.count_heading(), "%"]
+        rows = [
+            [option["label"], option["count"], option["percent"]]
+            for option in entry.get("options", [])
+        ]
+        return ResultTable(header, rows, ["text", "count", "percent"])
+
+    def comparison_table(self, segments: Sequence[Mapping[str, Any]]) -> ResultTable | None:
+        """One row per option, each segment's count and percent (empty when nobody in the
+        segment answered), then the respondents who answered."""
+        header = [str(self.answer_heading), *segment_heads(segments, self.count_heading(), "%")]
+        entries = [segment["questions"].get(self.code, {}) for segment in segments]
+        labels: dict[str, str] = {}
+        for entry in entries:
+            labels.update({o["code"]: o["label"] for o in entry.get("options", [])})
+        rows = []
+        for code, label in labels.items():
+            row: list[Any] = [label]
+            for entry in entries:
+                found = next((o for o in entry.get("options", []) if o["code"] == code), None)
+                answered = entry.get("answered", 0)
+                count = found["count"] if found else 0
+                row += [count, (found["percent"] if found else 0.0) if answered else None]
+            rows.append(row)
+        answered_row: list[Any] = [str(_("Answered"))]
+        for entry in entries:
+            answered_row += [entry.get("answered", 0), None]
+        kinds = ["text", *(["count", "percent"] * len(segments))]
+        return ResultTable(header, [*rows, answered_row], kinds)
 
 
 @dataclass(frozen=True, kw_only=True, eq=False)
@@ -244,6 +287,8 @@ class MultipleChoiceQuestion(ChoiceQuestion):
     form_macro: ClassVar[str] = "multiple_choice"
     answer_macro: ClassVar[str] = "choices_answer"
     percent_base: ClassVar[str] = "respondents"
+    option_segmentable: ClassVar[bool] = True
+    option_tested: ClassVar[bool] = True
 
     def parse_asked(self, form: FormData, known: Known) -> Parsed:
         chosen = [value for value in form.getlist(self.code) if value != ""]
@@ -266,6 +311,25 @@ class MultipleChoiceQuestion(ChoiceQuestion):
 
     def answered(self, figures: Figures) -> int:
         return figures.respondents.get(self.code, 0)
+
+    def option_segment(
+        self, answers: Table, response_id: ColumnElement[Any], option: str
+    ) -> tuple[ColumnElement[Any], list[ColumnElement[bool]]]:
+        """ "yes": chose `option`, "no": answered without choosing it; those who declined
+        the question are in neither."""
+        chose = answers.alias(f"segment_{self.code}_chose")
+        answered = answers.alias(f"segment_{self.code}_answered")
+        chosen = select(chose.c.response_id).where(
+            chose.c.question == self.code, chose.c.option == option
+        )
+        segment = case((response_id.in_(chosen), "yes"), else_="no")
+        anything = select(answered.c.response_id).where(answered.c.question == self.code)
+        return segment, [response_id.in_(anything)]
+
+    def option_segments(self, option: str, language: str) -> list[tuple[str, str]]:
+        """(value, label) of the two segments of ?compare=code.option."""
+        with force_locale(language):
+            return [("yes", str(_("Yes"))), ("no", str(_("No")))]
 
     def export_columns(self) -> list[Column]:
         """One 0/1 column per option ("other" as `<code>_other_chosen`), then its text."""

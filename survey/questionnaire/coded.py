@@ -79,13 +79,17 @@ class CategoryQuestion(ListQuestion):
     tested: ClassVar[bool] = True
     percent_base: ClassVar[str] = "respondents"
     answer_heading: ClassVar[Any] = _l("Category")
+    #: In the report, under the question whose answers it codes.
+    report_macro: ClassVar[str] = "coded_report"
 
     @classmethod
     def of(cls, source: Question, field: OpenField, categories: Sequence[Category]) -> Any:
         text = _l("%(question)s — coded into categories", question=source.text)
+        short = _l("%(question)s: categories", question=source.short or source.text)
         return cls(
             code=coded_code(field.field),
             text=text,
+            short=short,
             source=source,
             open_field=field,
             categories=tuple(categories),
@@ -126,6 +130,9 @@ class CategoryQuestion(ListQuestion):
             "uncoded": max(self.base(figures, {}) - answered, 0),
             "options": option_entries(labelled, counts, answered),
         }
+
+    def count_heading(self) -> str:
+        return str(_("Answers"))
 
     def result_schema(self) -> dict[str, Any]:
         return {

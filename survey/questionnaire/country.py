@@ -27,6 +27,7 @@ class CountryQuestion(ListQuestion):
     type: ClassVar[str] = "country"
     form_macro: ClassVar[str] = "country"
     segmentable: ClassVar[bool] = True
+    groups_small_segments: ClassVar[bool] = True
     answer_heading: ClassVar[Any] = _l("Country")
     #: Compared side by side, countries are listed most respondents first.
     rows_by_count: ClassVar[bool] = True
@@ -74,6 +75,9 @@ class CountryQuestion(ListQuestion):
 
     def segments(self, figures: Mapping[str, Figures], language: str) -> list[tuple[str, str]]:
         return self._by_count({code: segment.total for code, segment in figures.items()}, language)
+
+    def grouped_segments_label(self) -> str:
+        return str(_("Other countries"))
 
     def filter_values(self) -> tuple[str, ...]:
         return (*sorted(country_codes()), NOT_APPLICABLE)

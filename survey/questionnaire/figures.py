@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 #: Answer rows per (question, option): a chosen option, a text answer (option "").
 OPTION = "option"
@@ -51,6 +52,30 @@ class Figures:
 
     def option_count(self, question: str, option: str) -> int:
         return self.options.get(question, {}).get(option, 0)
+
+    def add(self, other: Figures) -> None:
+        """Add the figures of another, disjoint, set of respondents (segments grouped)."""
+        self.total += other.total
+        self.in_progress += other.in_progress
+        for language, count in other.languages.items():
+            self.languages[language] += count
+        for mine, theirs in ((self.options, other.options), (self.coded, other.coded)):
+            for question, counts in theirs.items():
+                _add_counts(mine[question], counts)
+        for question, items in other.ranks.items():
+            for item, by_rank in items.items():
+                _add_counts(self.ranks[question][item], by_rank)
+        for own, added in (
+            (self.respondents, other.respondents),
+            (self.others, other.others),
+            (self.coded_answers, other.coded_answers),
+        ):
+            _add_counts(own, added)
+
+
+def _add_counts(into: dict[Any, int], counts: dict[Any, int]) -> None:
+    for key, count in counts.items():
+        into[key] = into.get(key, 0) + count
 
 
 def rounded(numerator: int, denominator: int, places: int) -> float | None:

@@ -28,6 +28,7 @@ PARTNER_TYPES = (
 QUESTIONS: tuple[Question, ...] = (
     SingleChoiceQuestion(
         code="q1",
+        short=_l("Type of library"),
         text=_l("Please mark the type of library you represent."),
         options=(
             Option("association", _l("Professional union / association")),
@@ -39,16 +40,22 @@ QUESTIONS: tuple[Question, ...] = (
         ),
         other_field="q1_other",
     ),
-    YesNoQuestion(code="q2", text=_l("Are you a member of a library association?")),
+    YesNoQuestion(
+        code="q2",
+        short=_l("Association member"),
+        text=_l("Are you a member of a library association?"),
+    ),
     ShortTextQuestion(
         code="q2_role",
+        short=_l("Role in the association"),
         text=_l("If yes, what is your role in the association?"),
         hint=_l("For example: member, committee member, board member, president."),
         condition=Condition("q2", "yes"),
     ),
-    CountryQuestion(code="q3", text=_l("In which country is your library?")),
+    CountryQuestion(code="q3", short=_l("Country"), text=_l("In which country is your library?")),
     SingleChoiceQuestion(
         code="q4",
+        short=_l("People served"),
         text=_l("How many people does your library serve?"),
         options=(
             Option("lt5k", _l("0 – 4,999")),
@@ -60,16 +67,20 @@ QUESTIONS: tuple[Question, ...] = (
         ),
     ),
     YesNoQuestion(
-        code="q5", text=_l("Does your library organisation have a budget for advocacy efforts?")
+        code="q5",
+        short=_l("Advocacy budget"),
+        text=_l("Does your library organisation have a budget for advocacy efforts?"),
     ),
     ShortTextQuestion(
         code="q5_budget",
+        short=_l("Annual advocacy budget"),
         text=_l("If so, please give the approximate annual budget allocation for advocacy."),
         hint=_l("An approximate amount with its currency, for example 5,000 EUR."),
         condition=Condition("q5", "yes"),
     ),
     MultipleChoiceQuestion(
         code="q6",
+        short=_l("Partners for advocacy"),
         text=_l(
             "What types of organisations has your library partnered with for advocacy? "
             "Please select all that apply."
@@ -79,6 +90,7 @@ QUESTIONS: tuple[Question, ...] = (
     ),
     RankingQuestion(
         code="q7",
+        short=_l("Best partners, ranked"),
         text=_l(
             "Of the organisations that your library partners with, please rank them in order "
             "of who makes the best partners for your advocacy efforts, #1 being the best partner."
@@ -88,6 +100,7 @@ QUESTIONS: tuple[Question, ...] = (
     ),
     TextQuestion(
         code="q8",
+        short=_l("A successful partnership"),
         text=_l(
             "Please give an example of a successful partnership and mention the advocacy "
             "programmes or policies you implemented."
@@ -95,6 +108,7 @@ QUESTIONS: tuple[Question, ...] = (
     ),
     TextQuestion(
         code="q9",
+        short=_l("Challenges"),
         text=_l(
             "During your experiences partnering on advocacy efforts, please describe any "
             "challenges you have encountered, whether you were able to resolve them, and if "
@@ -103,6 +117,7 @@ QUESTIONS: tuple[Question, ...] = (
     ),
     TextQuestion(
         code="q10",
+        short=_l("Achievements and benefits"),
         text=_l(
             "Please mention important achievements or benefits you realised through your "
             "partnership."
@@ -110,6 +125,7 @@ QUESTIONS: tuple[Question, ...] = (
     ),
     TextQuestion(
         code="q11",
+        short=_l("Work with partners"),
         text=_l(
             "Please describe the work you and your advocacy partner(s) are engaged in. If you "
             "have created advocacy tools, resources or materials, please include links to them "
@@ -118,16 +134,20 @@ QUESTIONS: tuple[Question, ...] = (
     ),
     YesNoQuestion(
         code="q12",
+        short=_l("Support within the organisation"),
         text=_l(
             "Do you have support within your library organisation to pursue collaborative "
             "partnerships toward advocacy?"
         ),
     ),
     TextQuestion(
-        code="q13", text=_l("How does this support (or lack of support) impact your work?")
+        code="q13",
+        short=_l("Impact of support"),
+        text=_l("How does this support (or lack of support) impact your work?"),
     ),
     RankingQuestion(
         code="q14",
+        short=_l("Desired partners, ranked"),
         text=_l(
             "Beyond your existing partnerships, please rank which community stakeholders you "
             "would like to partner with on advocacy efforts, #1 being the best potential partner."
@@ -142,10 +162,13 @@ QUESTIONS: tuple[Question, ...] = (
         ),
     ),
     TextQuestion(
-        code="q15", text=_l("What would you want this collaboration or partnership to accomplish?")
+        code="q15",
+        short=_l("What a partnership should accomplish"),
+        text=_l("What would you want this collaboration or partnership to accomplish?"),
     ),
     MultipleChoiceQuestion(
         code="q16",
+        short=_l("Steps towards a new collaboration"),
         text=_l(
             "What steps, tools and/or resources would you take to pursue a new collaboration "
             "for advocacy efforts?"
@@ -162,6 +185,7 @@ QUESTIONS: tuple[Question, ...] = (
     ),
     ContactQuestion(
         code="q17",
+        short=_l("Contact details"),
         text=_l(
             "If you would like to take part in further collaboration, please leave your "
             "contact details."

@@ -10,9 +10,10 @@ from flask_babel import _, force_locale, ngettext
 from sqlalchemy import ColumnElement, FromClause
 
 from survey.questionnaire.answers import NOT_APPLICABLE, AnswerRow, Parsed, single_value
-from survey.questionnaire.base import Option, Question, ShownAnswer
+from survey.questionnaire.base import Option, Question, ShownAnswer, Table
+from survey.questionnaire.choice import segment_heads
 from survey.questionnaire.columns import Column, RankColumn
-from survey.questionnaire.figures import RANK, RESPONDENTS, Figures, rounded
+from survey.questionnaire.figures import RANK, RESPONDENTS, Figures, percent, rounded
 
 if TYPE_CHECKING:
     from survey.questionnaire.answers import FormData, Known, StoredAnswer
@@ -32,8 +33,11 @@ class RankingQuestion(Question):
     result_macro: ClassVar[str] = "ranking_result"
     comparison_macro: ClassVar[str] = "ranking_comparison"
     answer_macro: ClassVar[str] = "ranking_answer"
+    report_macro: ClassVar[str] = "ranking_report"
+    chart_macro: ClassVar[str] = "ranking_chart"
     filterable: ClassVar[bool] = True
     answered_with_codes: ClassVar[bool] = True
+    rank_tested: ClassVar[bool] = True
 
     @property
     def item_codes(self) -> tuple[str, ...]:
@@ -172,6 +176,8 @@ class RankingQuestion(Question):
                     "na": answered - ranked,
                     "mean": rounded(weighted, ranked, 2),
                     "first": by_rank[0],
+                    # #1 placements per 100 respondents who answered the ranking.
+                    "first_percent": percent(by_rank[0], answered),
                     "n": ranked,
                     # Respondents to whom the item was offered (q7 offers the q6 choices only).
                     "offered": sum(given.values()),
@@ -205,6 +211,13 @@ class RankingQuestion(Question):
                     ),
                 },
                 "first": {"type": "integer", "description": "Number of #1 placements."},
+                "first_percent": {
+                    "type": "number",
+                    "description": (
+                        "#1 placements per 100 respondents who answered the ranking, one "
+                        "decimal (compares segments of different sizes)."
+                    ),
+                },
                 "n": {"type": "integer", "description": "Respondents who ranked the item."},
                 "offered": {
                     "type": "integer",
@@ -217,6 +230,43 @@ class RankingQuestion(Question):
     @property
     def sort_parameter(self) -> str | None:
         return f"sort_{self.code}"
+
+    def result_table(self, entry: Mapping[str, Any]) -> Table | None:
+        """The 2013 report's table: count at each rank, not ranked, mean rank, #1, n."""
+        ranks = [str(rank) for rank in range(1, self.max_rank + 1)]
+        header = [str(_("Item")), *ranks, str(_("Not ranked")), str(_("Mean rank"))]
+        header += [str(_("#1")), str(_("#1 (%)")), "n"]
+        rows = [
+            [i["label"], *i["by_rank"], i["na"], i["mean"], i["first"], i["first_percent"], i["n"]]
+            for i in entry.get("items", [])
+        ]
+        kinds = ["text", *(["count"] * (self.max_rank + 1)), "mean", "count", "percent", "count"]
+        return Table(header, rows, kinds)
+
+    def comparison_table(self, segments: Sequence[Mapping[str, Any]]) -> Table | None:
+        """Per item, each segment's mean rank, #1 placements (count and percent) and n."""
+        heads = (str(_("Mean rank")), str(_("#1")), str(_("#1 (%)")), "n")
+        header = [str(_("Item")), *segment_heads(segments, *heads)]
+        entries = [segment["questions"].get(self.code, {}) for segment in segments]
+        labels = {i["code"]: i["label"] for e in entries for i in e.get("items", [])}
+        rows = []
+        for code, label in labels.items():
+            row: list[Any] = [label]
+            for entry in entries:
+                item = next((i for i in entry.get("items", []) if i["code"] == code), None)
+                if item is None or not entry.get("answered"):
+                    row += [None, None, None, 0]
+                else:
+                    row += [item["mean"], item["first"], item["first_percent"], item["n"]]
+            rows.append(row)
+        return Table(
+            header, rows, ["text", *(["mean", "count", "percent", "count"] * len(entries))]
+        )
+
+    def filter_choices(self, entry: Mapping[str, Any], language: str) -> dict[str, Any] | None:
+        """Its items, meaning "ranked it"."""
+        with force_locale(language):
+            return {"options": list(self.option_labels(language).items()), "ranked": True}
 
     # ------------------------------------------------------------------ filters
 

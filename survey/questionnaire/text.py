@@ -28,6 +28,7 @@ class TextQuestion(Question):
     form_macro: ClassVar[str] = "long_text"
     result_macro: ClassVar[str] = "open_result"
     comparison_macro: ClassVar[str] = "open_comparison"
+    report_macro: ClassVar[str] = "open_report"
     answer_macro: ClassVar[str] = "text_answer"
 
     def parse_asked(self, form: FormData, known: Known) -> Parsed:

@@ -8,4 +8,4 @@ from survey.results import formatting  # noqa: E402
 bp.before_request(prepare_statistics)
 formatting.register(bp)
 
-from survey.results import coding, open_answers, responses, views  # noqa: E402, F401
+from survey.results import coding, open_answers, report, responses, views  # noqa: E402, F401

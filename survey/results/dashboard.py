@@ -16,17 +16,32 @@ from flask_babel import _, ngettext
 from werkzeug.datastructures import MultiDict
 
 from survey import aggregation
+from survey.aggregation.timeline import Timeline, submissions_per_day
 from survey.i18n import current_language, languages
 from survey.open_answers.listing import OpenAnswer, page_of_answers
 from survey.questionnaire import Question, current_questionnaire
-from survey.selection import LANGUAGE, FilterError, Filters, recoded_figures
+from survey.results import charts
+from survey.results.formatting import format_day
+from survey.selection import (
+    DATE_RANGE,
+    DEFAULT_GROUP_BELOW,
+    LANGUAGE,
+    SUBMITTED_FROM,
+    FilterError,
+    Filters,
+    group_below,
+    recoded_figures,
+)
 
 ANSWERS_ON_DASHBOARD = 10
 SORT_ORDERS = ("mean", "first")
 #: Query arguments that change the presentation, not which respondents are counted.
 PRESENTATION = frozenset(
-    {"compare", "fragment", "previous", "page", "locale", "contact", "recoded"}
+    {"compare", "fragment", "previous", "page", "locale", "contact", "recoded", "group_below"}
+    | {"language", "view"}
 )
+#: Options of a filter shown as tick boxes; a question with more is a multiple select.
+TICK_BOXES = 12
 
 
 def view_args() -> frozenset[str]:
@@ -78,13 +93,17 @@ def active_filters(args: MultiDict, language: str) -> list[ActiveFilter]:
     for key, value in filter_args(args).items(multi=True):
         if value == "":
             continue
+        label = choice_label(key, value, language)
         if key == LANGUAGE:
             name = _("Language of the answers")
+        elif key in DATE_RANGE:
+            name = _("Submitted from") if key == SUBMITTED_FROM else _("Submitted until")
+            label = format_day(value)
         elif key in questionnaire.by_code:
             name = _("Question %(number)s", number=questionnaire.number(key))
         else:
             name = key
-        found.append(ActiveFilter(key, value, name, choice_label(key, value, language)))
+        found.append(ActiveFilter(key, value, name, label))
     return found
 
 
@@ -96,6 +115,8 @@ class DashboardState:
     status: int = 200
     #: Figures as recoded ("other" answers counted as the option they were recoded into).
     recoded: bool = False
+    #: Compared by country, countries with fewer respondents are one segment (0: none).
+    group_below: int = DEFAULT_GROUP_BELOW
 
 
 def read_state(args: MultiDict) -> DashboardState:
@@ -104,22 +125,54 @@ def read_state(args: MultiDict) -> DashboardState:
     try:
         filters = Filters.from_args(filter_args(args))
         recoded = recoded_figures(args)
+        smallest = group_below(args, DEFAULT_GROUP_BELOW)
     except FilterError as error:
         return DashboardState(Filters(), str(error), None, 400)
     if compare is not None:
         try:
             aggregation.check_comparable(compare)
         except FilterError as error:
-            return DashboardState(filters, str(error), None, 400, recoded)
-    return DashboardState(filters, None, compare, recoded=recoded)
+            return DashboardState(filters, str(error), None, 400, recoded, smallest)
+    return DashboardState(filters, None, compare, recoded=recoded, group_below=smallest)
 
 
 def compare_choices() -> list[tuple[str, str]]:
     """What the results can be compared by, labelled for the form."""
+    return [choice for _group, choices in compare_groups() for choice in choices]
+
+
+def compare_groups() -> list[tuple[str | None, list[tuple[str, str]]]]:
+    """The comparisons, in groups for the form: the language and the questions answered with
+    one option; then, per question answered with several, its options (chose it or not)."""
     questionnaire = current_questionnaire()
-    choices = [(LANGUAGE, _("Language of the answers"))]
-    choices += [(q.code, question_label(q)) for q in questionnaire.where("segmentable")]
-    return choices
+    language = current_language()
+    whole = [(LANGUAGE, str(_("Language of the answers")))]
+    whole += [(q.code, question_label(q)) for q in questionnaire.where("segmentable")]
+    groups: list[tuple[str | None, list[tuple[str, str]]]] = [(None, whole)]
+    for question in questionnaire.where("option_segmentable"):
+        label = _(
+            "Chose or did not choose, in question %(number)s",
+            number=questionnaire.number(question.code),
+        )
+        options = [
+            (f"{question.code}.{code}", name)
+            for code, name in question.option_labels(language).items()
+        ]
+        groups.append((str(label), options))
+    return groups
+
+
+def groups_small_segments(compare: str | None) -> bool:
+    """Whether the comparison groups its small segments (compared by country)."""
+    question = current_questionnaire().get((compare or "").partition(".")[0])
+    return question is not None and question.groups_small_segments
+
+
+def segment_headings(comparison: Mapping[str, Any] | None) -> list[str]:
+    """Each segment's column heading: "Association member: Yes"."""
+    if not comparison:
+        return []
+    return [f"{comparison['label']}: {segment['label']}" for segment in comparison["segments"]]
 
 
 def filter_fields(body: Mapping[str, Any], language: str) -> list[dict[str, Any]]:
@@ -132,10 +185,23 @@ def filter_fields(body: Mapping[str, Any], language: str) -> list[dict[str, Any]
         }
     ]
     entries = body.get("questions", {})
-    for question in current_questionnaire().where("filterable"):
+    questionnaire = current_questionnaire()
+    for question in questionnaire.where("filterable"):
         choices = question.filter_choices(entries.get(question.code, {}), language)
         if choices is not None:
-            fields.append({"name": question.code, "label": question_label(question), **choices})
+            label = f"{questionnaire.number(question.code)}. {question.short_label}"
+            every = len(choices["options"]) + len(choices.get("more_options", []))
+            fields.append(
+                {
+                    "name": question.code,
+                    "label": label,
+                    "title": str(question.text),
+                    "boxes": every <= TICK_BOXES,
+                    **choices,
+                }
+            )
+    for field in fields[:1]:
+        field.update(boxes=True, title="")
     return fields
 
 
@@ -203,6 +269,34 @@ def sort_orders(args: MultiDict) -> dict[str, str | None]:
     return orders
 
 
+def contents(body: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+    """The dashboard's contents: (anchor, number, short name) of every question shown."""
+    questionnaire = current_questionnaire()
+    return [
+        (f"result-{q.code}", questionnaire.number(q.code), q.short_label)
+        for q in questionnaire.questions
+        if q.code in body.get("questions", {})
+    ]
+
+
+def timeline(filters: Filters) -> Timeline:
+    return submissions_per_day(filters, list(languages()))
+
+
+def timeline_chart(found: Timeline, framed: bool = True) -> charts.TimeChart:
+    """The chart of submissions per day, by language, with the survey's marks."""
+    return charts.time_chart(
+        str(_("Responses over time")),
+        str(_("Submitted responses per day (UTC), by the language they were given in")),
+        found.days,
+        found.counts,
+        {code: language_label(code) for code in found.counts},
+        lambda day: format_day(day, "d MMM"),
+        [(mark.when.date(), mark.label) for mark in found.marks],
+        framed,
+    )
+
+
 def dashboard_context(args: MultiDict, language: str) -> tuple[dict[str, Any], int]:
     state = read_state(args)
     questionnaire = current_questionnaire()
@@ -210,13 +304,19 @@ def dashboard_context(args: MultiDict, language: str) -> tuple[dict[str, Any], i
     comparison = None
     if state.compare:
         comparison = aggregation.compare_segments(
-            state.compare, state.filters, language, state.recoded
+            state.compare, state.filters, language, state.recoded, state.group_below
         )
     version = aggregation.version_info()
     context = {
         "body": body,
         "comparison": comparison,
+        "segment_headings": segment_headings(comparison),
         "compare": state.compare,
+        "compared_code": (state.compare or "").partition(".")[0],
+        "group_below": state.group_below,
+        "groups_small_segments": groups_small_segments(state.compare),
+        "timeline": timeline(state.filters),
+        "timeline_chart": timeline_chart,
         "recoded": state.recoded,
         "compare_label": dict(compare_choices()).get(state.compare or "", state.compare),
         "error": state.error,
@@ -228,7 +328,8 @@ def dashboard_context(args: MultiDict, language: str) -> tuple[dict[str, Any], i
         "sort_orders": sort_orders(args),
         "sort_parameters": questionnaire.sort_parameters,
         "filters": active_filters(args, language) if not state.error else [],
-        "filter_values": filter_args(args),
+        # What the form shows chosen: the filters as read (q1=a,b ticks a and b).
+        "filter_values": MultiDict(state.filters.to_args()),
         "asked_of": asked_of,
         "segment_option_rows": segment_option_rows,
         "segment_item_rows": segment_item_rows,

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable
+from datetime import date, datetime
 from typing import Any
 
 from flask import Blueprint
-from flask_babel import _, format_datetime, format_decimal
+from flask_babel import _, format_date, format_datetime, format_decimal
 
 
 def format_number(value: float | int | None) -> str:
@@ -44,6 +45,31 @@ def format_when(value: Any) -> str:
     return format_datetime(value, "medium")
 
 
+def format_day(value: date | str | None, format: str = "medium") -> str:
+    """A calendar day in the viewer's locale (4 Dec 2026 / 4 дек. 2026 г.)."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        try:
+            return str(format_date(date.fromisoformat(value), format))
+        except ValueError:
+            return value
+    return str(format_date(value, format))
+
+
+def format_cell(value: Any, kind: str) -> str:
+    """A cell of a question's table (`Table.kinds`): a count, a percentage or a mean."""
+    if value is None:
+        return "–"
+    if kind == "percent":
+        return format_percent(value)
+    if kind == "mean":
+        return format_mean(value)
+    if kind == "count":
+        return format_number(value)
+    return str(value)
+
+
 def raw_number(value: float | int | None) -> str:
     """A machine-readable number for data- attributes (never localised)."""
     if value is None:
@@ -52,12 +78,15 @@ def raw_number(value: float | int | None) -> str:
 
 
 def register(bp: Blueprint) -> None:
-    for name, function in {
+    filters: dict[str, Callable[..., str]] = {
         "results_number": format_number,
         "results_percent": format_percent,
         "results_mean": format_mean,
         "results_p": format_p,
         "results_when": format_when,
+        "results_day": format_day,
+        "results_cell": format_cell,
         "results_raw": raw_number,
-    }.items():
+    }
+    for name, function in filters.items():
         bp.add_app_template_filter(function, name)

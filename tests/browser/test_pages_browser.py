@@ -217,6 +217,8 @@ def test_every_staff_page(server, make_page, page_problems, screenshot, lang, wi
     look("console-audit")
     page.goto(f"{server.url}/account")
     look("account")
+    page.goto(f"{server.url}/results/report?q2=yes&compare=q1")
+    look("report", whole=True)
     # The refused filter is answered 400, which Chromium logs; nothing else is logged.
     assert [problem for problem in page_problems if "?q2=maybe" not in problem] == []
 
