@@ -8,7 +8,7 @@ responses into Python; nothing here uses request objects.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Select, and_, case, func, literal, select
@@ -21,12 +21,20 @@ from survey.questionnaire.figures import OPTION, OTHER_TEXTS, RANK, RESPONDENTS,
 from survey.selection import LANGUAGE, Filters, matching
 
 
-def population(filters: Filters, segment: str | None, statuses: Iterable[str]) -> Select:
+def population(
+    filters: Filters,
+    segment: str | None,
+    statuses: Iterable[str],
+    *,
+    within: Select | None = None,
+    correlated: bool = False,
+) -> Select:
     """Responses matching the filters, with their segment value: SELECT id, seg, status, lang.
 
     `segment` is None (one segment, ""), "lang" or the code of a segment question, whose
     answer (one option) is the respondent's segment; respondents who did not answer it are
-    in no segment.
+    in no segment. `within`: only these response ids. `correlated`: answer filters as a
+    probe per response (for the few drafts).
     """
     r = RESPONSES
     source: Any = r
@@ -41,14 +49,41 @@ def population(filters: Filters, segment: str | None, statuses: Iterable[str]) -
     return (
         select(r.c.id.label("id"), seg.label("seg"), r.c.status.label("status"), r.c.language)
         .select_from(source)
-        .where(*matching(filters, r, statuses=tuple(statuses)))
+        .where(*matching(filters, r, statuses=tuple(statuses), correlated=correlated))
+        .where(*(() if within is None else (r.c.id.in_(within),)))
     )
 
 
 def count_from_answers(
     filters: Filters, segment: str | None, recoded: bool = False
 ) -> dict[str, Figures]:
-    """Every figure, per segment value, in a handful of GROUP BY queries.
+    """Every figure, per segment value, in a handful of GROUP BY queries (`_count`)."""
+    return _count(filters, segment, recoded)
+
+
+def recode_difference(filters: Filters, segment: str | None) -> dict[str, Figures]:
+    """What counting "other" answers as recoded changes, per segment value: the figures of
+    the respondents with a recoded answer as recoded minus as given (they are few)."""
+    a = ANSWERS
+    recoded = select(a.c.response_id).join(RECODES, RECODES.c.answer_id == a.c.id)
+    difference = _count(filters, segment, True, within=recoded)
+    for value, as_given in _count(filters, segment, False, within=recoded).items():
+        difference.setdefault(value, Figures()).add(as_given, -1)
+    return difference
+
+
+def count_drafts(per_segment: dict[str, Figures], filters: Filters, segment: str | None) -> None:
+    """Add the drafts (few) matching the filters to each segment's `in_progress`."""
+    drafts = population(filters, segment, (DRAFT,), correlated=True).subquery("d")
+    for seg, count in db.session.execute(select(drafts.c.seg, func.count()).group_by(drafts.c.seg)):
+        per_segment.setdefault(seg, Figures()).in_progress += count
+
+
+def _count(
+    filters: Filters, segment: str | None, recoded: bool, within: Select | None = None
+) -> dict[str, Figures]:
+    """Every figure, per segment value, in a handful of GROUP BY queries (`within`: of
+    these response ids only).
 
     `recoded`: "other" answers the working group recoded into one of their question's options
     count as that option (once per respondent) instead of as "other".
@@ -65,7 +100,7 @@ def count_from_answers(
     """
     questionnaire = current_questionnaire()
     session = db.session
-    everyone = population(filters, segment, (SUBMITTED, DRAFT)).subquery("p")
+    everyone = population(filters, segment, (SUBMITTED, DRAFT), within=within).subquery("p")
     totals = session.execute(
         select(everyone.c.seg, everyone.c.status, everyone.c.language, func.count()).group_by(
             everyone.c.seg, everyone.c.status, everyone.c.language
@@ -76,11 +111,13 @@ def count_from_answers(
     scopes: list[tuple[Any, Any, tuple[Any, ...], int]]
     if segment is not None:
         # Segments: join the answers to (response id, segment value) of the population.
-        submitted = population(filters, segment, (SUBMITTED,)).subquery("p")
+        submitted = population(filters, segment, (SUBMITTED,), within=within).subquery("p")
         scopes = [(submitted.c.seg, a.join(submitted, submitted.c.id == a.c.response_id), (), 1)]
-    elif filters:
+    elif filters or within is not None:
         # Filtered: a semi-join (IN) that the database answers with a hash or a probe.
-        ids = population(filters, None, (SUBMITTED,)).with_only_columns(RESPONSES.c.id)
+        ids = population(filters, None, (SUBMITTED,), within=within).with_only_columns(
+            RESPONSES.c.id
+        )
         scopes = [(literal(""), a, (a.c.response_id.in_(ids),), 1)]
     else:
         # Drafts are few: the join starts from them and finds their answers by response.
@@ -178,9 +215,18 @@ def count_from_answers(
     return per_segment
 
 
-def add_codings(per_segment: dict[str, Figures], filters: Filters, segment: str | None) -> None:
+def add_codings(
+    per_segment: dict[str, Figures],
+    filters: Filters,
+    segment: str | None,
+    people: Any = None,
+    decode: Callable[[Any], str | None] = str,
+) -> None:
     """Add the coded questions' figures (`CODED`): answers per category and coded answers,
-    counted from the codings (which change at any time, so they are never live counters)."""
+    counted from the codings (which change at any time, so they are never live counters).
+
+    `people`: the selected respondents as a subquery (id, seg) when the caller has a faster
+    one than `population`, with `decode` turning its segment values into the segments'."""
     questionnaire = current_questionnaire()
     fields = {field: coded_code(field) for field in questionnaire.coded_fields}
     if not fields:
@@ -192,7 +238,8 @@ def add_codings(per_segment: dict[str, Figures], filters: Filters, segment: str 
         source = coded.join(r, r.c.id == a.c.response_id)
         where = [r.c.status == SUBMITTED]
     else:
-        people = population(filters, segment, (SUBMITTED,)).subquery("p")
+        if people is None:
+            people, decode = population(filters, segment, (SUBMITTED,)).subquery("p"), str
         seg = people.c.seg
         source = coded.join(people, people.c.id == a.c.response_id)
         where = []
@@ -201,7 +248,9 @@ def add_codings(per_segment: dict[str, Figures], filters: Filters, segment: str 
     for value, field, code, count in db.session.execute(
         per_category.where(*where).group_by(seg, k.c.field, k.c.code)
     ):
-        per_segment[value].coded[fields[field]][code] = count
+        if (label := decode(value)) is not None:
+            per_segment[label].coded[fields[field]][code] = count
     answers = select(seg, k.c.field, func.count(func.distinct(c.c.answer_id))).select_from(source)
     for value, field, count in db.session.execute(answers.where(*where).group_by(seg, k.c.field)):
-        per_segment[value].coded_answers[fields[field]] = count
+        if (label := decode(value)) is not None:
+            per_segment[label].coded_answers[fields[field]] = count

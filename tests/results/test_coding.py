@@ -286,9 +286,7 @@ def test_coding_one_answer_at_a_time_with_a_note(app, q9_answers, analyst):
     assert re.search(rf'href="[^"]*answer={second}"[^>]*data-shortcut="u"', page)
 
 
-def test_a_search_with_control_characters_is_explained_not_a_server_error(
-    app, q9_answers, analyst
-):
+def test_a_search_with_control_characters_is_explained_not_a_server_error(app, q9_answers, analyst):
     page = analyst.get(f"{URL}?q=fin%00ance")
     assert page.status_code == 200
     assert "The search text contains control characters" in body_of(page)
