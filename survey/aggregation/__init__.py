@@ -60,23 +60,24 @@ def count(filters: Filters, segment: str | None, recoded: bool = False) -> dict[
     `recoded` are never read from the counters (they hold the answers as given)."""
     config = current_app.config
     live = config.get("RESULT_COUNTS", True)
+    found = by_response.usable() if live and config.get("RESULT_ROWS", True) else None
     figures = None
     if live and not recoded and counters.servable(filters, segment):
         figures = counters.read(filters, segment)
-    if figures is None and live and config.get("RESULT_ROWS", True):
-        found = by_response.usable()
-        if found is not None:
-            figures = by_response.count(found, filters, segment)
-            from_answers.count_drafts(figures, filters, segment)
-            if recoded:
-                for value, difference in from_answers.recode_difference(filters, segment).items():
-                    figures[value].add(difference)
-            people = by_response.population(found, filters, segment)
-            from_answers.add_codings(figures, filters, segment, people.subquery(), people.decode)
-            return figures
+    if figures is None and found is not None:
+        figures = by_response.count(found, filters, segment)
+        from_answers.count_drafts(figures, filters, segment)
+        if recoded:
+            for value, difference in from_answers.recode_difference(filters, segment).items():
+                figures[value].add(difference)
     if figures is None:
         figures = from_answers.count_from_answers(filters, segment, recoded)
-    from_answers.add_codings(figures, filters, segment)
+    if found is not None:
+        # The coded answers of the respondents the rows select (faster than `population`).
+        people = by_response.population(found, filters, segment)
+        from_answers.add_codings(figures, filters, segment, people.segment_of, people.decode)
+    else:
+        from_answers.add_codings(figures, filters, segment)
     return figures
 
 

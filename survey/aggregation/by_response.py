@@ -386,11 +386,13 @@ class Population:
     segment: Any
     decode: Callable[[Any], str | None]
 
-    def subquery(self) -> Any:
-        """SELECT id, seg of the selected responses."""
+    def segment_of(self, response_id: Any) -> Any:
+        """The segment value of one response if selected, else NULL: a lookup of its row by
+        its id, per row of the caller's query (a scalar subquery with LIMIT 1, which
+        PostgreSQL does not turn into a join planned from a guessed number of rows)."""
         t = self.table
-        selected = select(t.c.id.label("id"), self.segment.label("seg")).where(*self.where)
-        return selected.subquery("p")
+        found = select(self.segment).where(t.c.id == response_id, *self.where).limit(1)
+        return found.scalar_subquery()
 
 
 def population(found: Layout, filters: Filters, segment: str | None) -> Population:

@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, literal, select
+from sqlalchemy import Select, and_, case, func, literal, null, select, union_all
 
 from survey.extensions import db
 from survey.models import ANSWERS, CATEGORIES, CODINGS, DRAFT, RECODES, RESPONSES, SUBMITTED
@@ -26,7 +26,7 @@ def population(
     segment: str | None,
     statuses: Iterable[str],
     *,
-    within: Select | None = None,
+    within: Select | Sequence[int] | None = None,
     correlated: bool = False,
 ) -> Select:
     """Responses matching the filters, with their segment value: SELECT id, seg, status, lang.
@@ -65,7 +65,10 @@ def recode_difference(filters: Filters, segment: str | None) -> dict[str, Figure
     """What counting "other" answers as recoded changes, per segment value: the figures of
     the respondents with a recoded answer as recoded minus as given (they are few)."""
     a = ANSWERS
-    recoded = select(a.c.response_id).join(RECODES, RECODES.c.answer_id == a.c.id)
+    answers = select(RECODES.c.answer_id)
+    recoded = list(db.session.scalars(select(a.c.response_id).where(a.c.id.in_(answers))))
+    if not recoded:
+        return {}
     difference = _count(filters, segment, True, within=recoded)
     for value, as_given in _count(filters, segment, False, within=recoded).items():
         difference.setdefault(value, Figures()).add(as_given, -1)
@@ -80,7 +83,7 @@ def count_drafts(per_segment: dict[str, Figures], filters: Filters, segment: str
 
 
 def _count(
-    filters: Filters, segment: str | None, recoded: bool, within: Select | None = None
+    filters: Filters, segment: str | None, recoded: bool, within: Sequence[int] | None = None
 ) -> dict[str, Figures]:
     """Every figure, per segment value, in a handful of GROUP BY queries (`within`: of
     these response ids only).
@@ -109,15 +112,20 @@ def _count(
 
     a = ANSWERS
     scopes: list[tuple[Any, Any, tuple[Any, ...], int]]
-    if segment is not None:
-        # Segments: join the answers to (response id, segment value) of the population.
+    # The question of an answer, as conditions see it: for a few responses an expression,
+    # which no index is looked up by, so that their answers are found by response (SQLite,
+    # without statistics, would otherwise read every answer to the questions counted).
+    asked: Any = a.c.question if within is None else a.c.question.concat("")
+    if segment is not None or within is not None:
+        # Segments, or a few responses: join the answers to (response id, segment value) of
+        # the population.
         submitted = population(filters, segment, (SUBMITTED,), within=within).subquery("p")
-        scopes = [(submitted.c.seg, a.join(submitted, submitted.c.id == a.c.response_id), (), 1)]
-    elif filters or within is not None:
+        few = () if within is None else (a.c.response_id.in_(within),)
+        seg = literal("") if segment is None else submitted.c.seg
+        scopes = [(seg, a.join(submitted, submitted.c.id == a.c.response_id), few, 1)]
+    elif filters:
         # Filtered: a semi-join (IN) that the database answers with a hash or a probe.
-        ids = population(filters, None, (SUBMITTED,), within=within).with_only_columns(
-            RESPONSES.c.id
-        )
+        ids = population(filters, None, (SUBMITTED,)).with_only_columns(RESPONSES.c.id)
         scopes = [(literal(""), a, (a.c.response_id.in_(ids),), 1)]
     else:
         # Drafts are few: the join starts from them and finds their answers by response.
@@ -163,7 +171,7 @@ def _count(
     options = run(
         (a.c.question, option),
         (answered,),
-        (a.c.question.in_(questionnaire.counting(OPTION)),),
+        (asked.in_(questionnaire.counting(OPTION)),),
     )
     # Counts per rank as columns (not GROUP BY rank): the index order serves the grouping.
     highest = questionnaire.max_rank
@@ -175,18 +183,18 @@ def _count(
     rank_rows = run(
         (a.c.question, a.c.option),
         rank_columns,
-        (a.c.question.in_(questionnaire.counting(RANK)),),
+        (asked.in_(questionnaire.counting(RANK)),),
     )
     respondents = run(
         (a.c.question,),
         (func.count(func.distinct(a.c.response_id)),),
-        (a.c.question.in_(questionnaire.counting(RESPONDENTS)),),
+        (asked.in_(questionnaire.counting(RESPONDENTS)),),
     )
     others = run(
         (a.c.question,),
         (func.count(),),
         (
-            a.c.question.in_(questionnaire.counting(OTHER_TEXTS)),
+            asked.in_(questionnaire.counting(OTHER_TEXTS)),
             a.c.option == OTHER,
             a.c.text.is_not(None),
             a.c.text != "",
@@ -219,38 +227,53 @@ def add_codings(
     per_segment: dict[str, Figures],
     filters: Filters,
     segment: str | None,
-    people: Any = None,
+    segment_of: Callable[[Any], Any] | None = None,
     decode: Callable[[Any], str | None] = str,
 ) -> None:
     """Add the coded questions' figures (`CODED`): answers per category and coded answers,
     counted from the codings (which change at any time, so they are never live counters).
 
-    `people`: the selected respondents as a subquery (id, seg) when the caller has a faster
-    one than `population`, with `decode` turning its segment values into the segments'."""
+    `segment_of(response_id)`: the segment value of a selected respondent, NULL for anyone
+    else, looked up per coded answer (codings are few; the results' rows give it), with
+    `decode` turning it into the segment's; by default the respondents are `population`.
+    """
     questionnaire = current_questionnaire()
     fields = {field: coded_code(field) for field in questionnaire.coded_fields}
     if not fields:
         return
     k, c, a, r = CATEGORIES, CODINGS, ANSWERS, RESPONSES
-    coded = c.join(k, k.c.id == c.c.category_id).join(a, a.c.id == c.c.answer_id)
-    if segment is None and not filters:
-        seg: Any = literal("")
-        source = coded.join(r, r.c.id == a.c.response_id)
+    source: Any = c.join(k, k.c.id == c.c.category_id).join(a, a.c.id == c.c.answer_id)
+    if segment_of is not None:
+        seg: Any = segment_of(a.c.response_id)
+        where = []
+    elif segment is None and not filters:
+        seg, decode = literal(""), str
+        source = source.join(r, r.c.id == a.c.response_id)
         where = [r.c.status == SUBMITTED]
     else:
-        if people is None:
-            people, decode = population(filters, segment, (SUBMITTED,)).subquery("p"), str
-        seg = people.c.seg
-        source = coded.join(people, people.c.id == a.c.response_id)
+        people = population(filters, segment, (SUBMITTED,)).subquery("p")
+        seg, decode = people.c.seg, str
+        source = source.join(people, people.c.id == a.c.response_id)
         where = []
-    where += [k.c.deleted_at.is_(None), k.c.field.in_(fields)]
-    per_category = select(seg, k.c.field, k.c.code, func.count()).select_from(source)
-    for value, field, code, count in db.session.execute(
-        per_category.where(*where).group_by(seg, k.c.field, k.c.code)
-    ):
-        if (label := decode(value)) is not None:
-            per_segment[label].coded[fields[field]][code] = count
-    answers = select(seg, k.c.field, func.count(func.distinct(c.c.answer_id))).select_from(source)
-    for value, field, count in db.session.execute(answers.where(*where).group_by(seg, k.c.field)):
-        if (label := decode(value)) is not None:
+    coded = (
+        select(seg.label("seg"), k.c.field, k.c.code, c.c.answer_id)
+        .select_from(source)
+        .where(*where, k.c.deleted_at.is_(None), k.c.field.in_(fields))
+        .cte("coded")
+    )
+    selected = coded.c.seg.is_not(None)
+    per_category = select(coded.c.seg, coded.c.field, coded.c.code, func.count())
+    per_field = select(
+        coded.c.seg, coded.c.field, null(), func.count(func.distinct(coded.c.answer_id))
+    )
+    both = union_all(
+        per_category.where(selected).group_by(coded.c.seg, coded.c.field, coded.c.code),
+        per_field.where(selected).group_by(coded.c.seg, coded.c.field),
+    )
+    for value, field, code, count in db.session.execute(both):
+        if (label := decode(value)) is None:
+            continue
+        if code is None:  # the coded answers of the field
             per_segment[label].coded_answers[fields[field]] = count
+        else:
+            per_segment[label].coded[fields[field]][code] = count
