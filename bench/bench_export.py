@@ -2,6 +2,8 @@
 
     python -m bench.bench_export                       # 100,000 responses, SQLite and PostgreSQL
     python -m bench.bench_export --n 20000 --backends sqlite --paths /export/answers.csv
+    python -m bench.bench_export --coded q9,q13 --categories 10 \
+        --paths /export/responses.csv,/export/coded_answers.csv
 
 For every backend it makes a fresh database, seeds it with `flask seed-demo N`, creates a
 viewer and an API token through the CLI, starts gunicorn (2 workers), then downloads each
@@ -11,7 +13,8 @@ runs, so the load average is printed beside it), size, rows (counted afterwards 
 csv module) and the serving worker's memory: resident memory before the download, the
 highest resident memory sampled every 20 ms during it, and the kernel's high-water mark
 (VmHWM) afterwards. Targets (issue 5): first byte < 1 s, whole CSV < 10 s, peak memory
-< 200 MB.
+< 200 MB. `--coded FIELDS` first gives each open field `--categories` categories and codes
+every answer of it into one or two of them (so the wide CSV carries a 0/1 column per category).
 
 Standard library only on the client side.
 """
@@ -22,6 +25,7 @@ import argparse
 import csv
 import http.client
 import os
+import subprocess
 import sys
 import tempfile
 import threading
@@ -32,6 +36,8 @@ if __package__ in (None, ""):  # run as a file: make `bench` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import (  # noqa: E402
+    ROOT,
+    app_env,
     cpu_seconds,
     fresh_postgres_database,
     fresh_sqlite_uri,
@@ -80,6 +86,47 @@ class MemorySampler(threading.Thread):
         self._stop_event.set()
         self.join()
         return self.peak
+
+
+# Run in the app: categories through the coding module, codings in bulk (one or two per answer).
+CODE_ANSWERS = """
+import sys
+from sqlalchemy import insert
+from survey import create_app
+from survey.extensions import db
+from survey.models import Coding
+from survey.open_answers import coding
+
+fields, per_field = sys.argv[1].split(","), int(sys.argv[2])
+with create_app().app_context():
+    for field in fields:
+        categories = [
+            coding.create_category(field, {"en": f"Category {k + 1}"}).id for k in range(per_field)
+        ]
+        answers = coding.listed_ids(field, coding.Conditions())
+        rows = [
+            {"answer_id": answer, "category_id": categories[(i + step) % per_field]}
+            for i, answer in enumerate(answers)
+            for step in ((0, 1) if i % 3 == 0 else (0,))
+        ]
+        for start in range(0, len(rows), 5000):
+            db.session.execute(insert(Coding), rows[start : start + 5000])
+        coding.bump_version()
+        db.session.commit()
+        print(field, len(answers), "answers,", len(rows), "codings")
+"""
+
+
+def code_answers(uri: str, fields: str, per_field: int) -> str:
+    result = subprocess.run(
+        [sys.executable, "-c", CODE_ANSWERS, fields, str(per_field)],
+        cwd=ROOT,
+        env=app_env(uri),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout.strip().replace("\n", "; ")
 
 
 def make_token(uri: str) -> str:
@@ -137,7 +184,9 @@ def download(server, path: str, token: str, target: Path) -> dict:
     }
 
 
-def run_backend(backend: str, n: int, paths: list[str], workdir: Path) -> list[dict]:
+def run_backend(
+    backend: str, n: int, paths: list[str], workdir: Path, coded: str = "", categories: int = 10
+) -> list[dict]:
     if backend == "postgresql":
         uri = fresh_postgres_database("bench_export")
     else:
@@ -151,6 +200,8 @@ def run_backend(backend: str, n: int, paths: list[str], workdir: Path) -> list[d
         f"{backend}: seeded {submitted} submitted responses, {answers} answers in {seeded:.1f} s",
         flush=True,
     )
+    if coded:
+        print(f"  coded: {code_answers(uri, coded, categories)}", flush=True)
     token = make_token(uri)
     results = []
     with start_server(uri, workers=2) as server:
@@ -180,12 +231,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--paths", default="/export/responses.csv", help="comma-separated")
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
+    parser.add_argument("--coded", default="", help="open fields to code first, e.g. q9,q13")
+    parser.add_argument("--categories", type=int, default=10, help="categories per coded field")
     args = parser.parse_args(argv)
     paths = [p.strip() for p in args.paths.split(",") if p.strip()]
     results = []
     with tempfile.TemporaryDirectory(prefix="bench-export-") as tmp:
         for backend in [b.strip() for b in args.backends.split(",") if b.strip()]:
-            results += run_backend(backend, args.n, paths, Path(tmp))
+            results += run_backend(backend, args.n, paths, Path(tmp), args.coded, args.categories)
     print()
     print_table(
         [
@@ -225,7 +278,7 @@ def main(argv: list[str] | None = None) -> int:
         for r in results
         if r["rows"] not in (None, r["expected_rows"])
         or (
-            r["path"].split("?")[0].endswith("responses.csv")
+            r["path"].split("?")[0].endswith(".csv")
             and (
                 r["first_byte_s"] >= TARGET_FIRST_BYTE_S
                 or r["total_s"] >= TARGET_TOTAL_S
