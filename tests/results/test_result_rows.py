@@ -17,7 +17,7 @@ import logging
 import re
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 
 from survey.aggregation import by_response, from_answers
 from survey.extensions import db
@@ -330,6 +330,31 @@ def test_a_large_survey_builds_its_rows_with_rebuild_result_counts(
     rebuild(runner)
     assert results.agree("?q2=yes&q6=government")["?q2=yes&q6=government"] == body
     results.agree(*FROM_ROWS[:6])
+
+
+def test_the_migration_builds_the_rows_of_the_responses_already_counted(
+    app, runner, make_respondent, results, monkeypatch
+):
+    """Upgrading a database whose survey is larger than what taking in submissions builds on
+    the fly: `flask db upgrade` fills the rows from the counted responses."""
+    submit_all(make_respondent, people(n=8, seed=21))
+    assert runner.invoke(args=["seed-demo", "30", "--drafts", "2"]).exit_code == 0
+    query = "?q2=yes&q6=government&compare=q1"
+    body = results.get(query, live=False)
+    monkeypatch.setattr(by_response, "AUTO_BUILD", 5)
+    downgraded = runner.invoke(args=["db", "downgrade", "a7c3e5f1b2d9"])
+    try:
+        assert downgraded.exit_code == 0, downgraded.output
+        with app.app_context():
+            names = inspect(db.engine).get_table_names()
+        assert not [name for name in names if name.startswith(by_response.TABLE_PREFIX)]
+        assert results.get(query) == body
+        assert not results.served_from_rows, "no rows before the upgrade, none built on the fly"
+    finally:
+        upgraded = runner.invoke(args=["db", "upgrade"])
+        assert upgraded.exit_code == 0, upgraded.output
+    assert results.agree(query)[query] == body
+    assert results.agree("?q14=libraries&q2=no")
 
 
 def test_what_only_drafts_answered_is_left_out_as_from_the_answers(make_respondent, results):
