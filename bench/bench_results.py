@@ -3,22 +3,27 @@
     python -m bench.bench_results                          # 100,000 responses, both backends
     python -m bench.bench_results --n 20000 --backends sqlite --requests 30
     python -m bench.bench_results --uri sqlite:////tmp/seeded.sqlite3   # already seeded
+    python -m bench.bench_results --uri postgresql+psycopg://postgres@127.0.0.1/bench_1m \
+        --modes uncached --requests 5 --only rows       # what the live counters cannot serve
 
 For every backend it makes a fresh database and seeds it with `flask seed-demo N` (or uses
-`--uri` as it is), creates a viewer and an API token through the CLI, and starts gunicorn
-(2 workers) twice:
+`--uri` as it is), codes a tenth of the q9 answers into three categories and recodes one "other"
+q6 answer in fifty (`prepare_coding`: once per database, in SQL), creates a viewer and an API
+token through the CLI, and starts gunicorn (2 workers) twice:
 
 - **uncached**: `RESULTS_CACHE_SIZE=0`, so every request counts everything in the database
   again: the cost of the first request after each new submission;
 - **cached** (the default configuration): the results are cached per worker under the
   database's data version, so repeated requests cost one small version query.
 
-For each query — no filter, `?q2=yes`, `?compare=q2`, `?lang=ru&compare=q1` — on
-`/api/results` and on the dashboard `/results/` (when it exists), it sends `--requests`
-sequential requests with `Authorization: Bearer TOKEN` over one keep-alive connection after
-one warm-up request per worker, and prints median and p95 latency in milliseconds, and the
-CPU the other processes of the machine used meanwhile (the machine is shared: read it before
-comparing runs). Standard library only on the client side.
+The requests (`QUERIES`) are those the live counters serve (no filter, one option, a
+comparison without an option filter) and those they cannot (`ROWS`: several filters, several
+options, ranked items, coded categories, comparisons with filters, figures as recoded), on
+`/api/results` and on the dashboard `/results/`. For each it sends `--requests` sequential
+requests with `Authorization: Bearer TOKEN` over one keep-alive connection after one warm-up
+request per worker, and prints median and p95 latency in milliseconds, and how busy the
+machine was meanwhile (it is shared: read it before comparing runs). `--only rows` keeps
+the requests the counters cannot serve. Standard library only on the client side.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ if __package__ in (None, ""):  # run as a file: make `bench` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import (  # noqa: E402
+    execute,
     fresh_postgres_database,
     fresh_sqlite_uri,
     machine_cpu,
@@ -45,8 +51,34 @@ from bench.common import (  # noqa: E402
     start_server,
 )
 
-QUERIES = ["", "?q2=yes", "?compare=q2", "?lang=ru&compare=q1"]
+#: Requests the live counters serve.
+COUNTERS = ["", "?q2=yes", "?compare=q2", "?lang=ru&compare=q1"]
+#: Requests they cannot serve: any filters, comparisons with filters, codings, recodes.
+ROWS = [
+    "?q2=yes&q6=government",
+    "?lang=en&q2=yes&q4=5k,25k",
+    "?q14=libraries&q2=no",
+    "?q9_code=financing&q2=yes",
+    "?compare=q2&q6=government",
+    "?compare=lang&q1=public&q2=yes",
+    "?compare=q3&q2=yes",
+    "?compare=q1&q9_code=time",
+    "?recoded=1",
+    "?recoded=1&compare=q2&q6=other",
+]
+QUERIES = COUNTERS + ROWS
 PATHS = ["/api/results", "/results/"]
+#: The dashboard's requests (it also lists open answers): a subset, as it costs the most.
+DASHBOARD = [
+    "",
+    "?compare=q2",
+    "?q2=yes&q6=government",
+    "?compare=q2&q6=government",
+    "?q9_code=financing&q2=yes",
+    "?recoded=1&compare=q2&q6=other",
+]
+#: Categories coded in the benchmark's data (field q9): code, English name.
+CATEGORIES = [("financing", "Financing"), ("time", "Lack of time"), ("roles", "Roles")]
 PASSWORD = "bench password not secret"  # noqa: S105 - a throwaway account in a throwaway db
 
 
@@ -74,14 +106,44 @@ def timed_get(conn: http.client.HTTPConnection, target: str, token: str) -> tupl
     return response.status, time.perf_counter() - start
 
 
-def measure(server, token: str, requests: int, workers: int) -> list[tuple]:
+def prepare_coding(uri: str) -> None:
+    """Code every tenth response's q9 answer into one of CATEGORIES and recode every fiftieth
+    response's q6 "other" answer into "government", once per database, in SQL."""
+    if scalar(uri, "SELECT count(*) FROM coding_categories WHERE field = 'q9'"):
+        return
+    names = ", ".join(
+        f"('q9', '{code}', '{{\"en\": \"{name}\"}}', '', {position}, CURRENT_TIMESTAMP)"
+        for position, (code, name) in enumerate(CATEGORIES, start=1)
+    )
+    # The benchmark's own constants only.
+    columns = "field, code, names, description, position, created_at"
+    categories = f"INSERT INTO coding_categories ({columns}) VALUES {names}"  # noqa: S608
+    codings = (
+        "INSERT INTO codings (answer_id, category_id, coded_at) "  # noqa: S608
+        "SELECT a.id, c.id, CURRENT_TIMESTAMP FROM answers a JOIN coding_categories c "
+        f"ON c.field = 'q9' AND c.position = 1 + a.response_id % {len(CATEGORIES)} "
+        "WHERE a.question = 'q9' AND a.response_id % 10 = 0"
+    )
+    statements = [
+        categories,
+        codings,
+        "INSERT INTO recodes (answer_id, option, recoded_at) "
+        "SELECT id, 'government', CURRENT_TIMESTAMP FROM answers WHERE question = 'q6' "
+        "AND option = 'other' AND text IS NOT NULL AND text <> '' AND response_id % 50 = 0",
+    ]
+    execute(uri, statements)
+
+
+def measure(server, token: str, requests: int, warmups: int, queries: list[str]) -> list[tuple]:
     rows = []
-    conn = http.client.HTTPConnection(server.host, server.port, timeout=120)
+    conn = http.client.HTTPConnection(server.host, server.port, timeout=600)
     for path in PATHS:
-        for query in QUERIES:
+        for query in queries:
+            if path != "/api/results" and query not in DASHBOARD:
+                continue
             target = path + query
             statuses = set()
-            for _warm in range(workers):
+            for _warm in range(warmups):
                 status, _seconds = timed_get(conn, target, token)
                 statuses.add(status)
             if statuses == {404}:
@@ -128,6 +190,10 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=20, help="requests per query")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--modes", default="uncached,cached")
+    parser.add_argument("--warmups", type=int, help="requests before timing (default: workers)")
+    parser.add_argument(
+        "--only", choices=["all", "rows", "counters"], default="all", help="which requests"
+    )
     parser.add_argument("--markdown", action="store_true")
     args = parser.parse_args()
 
@@ -140,11 +206,16 @@ def main() -> None:
             uri = database_for(backend, args.n, tmpdir, args.uri)
             submitted = scalar(uri, "SELECT count(*) FROM responses WHERE status = 'submitted'")
             answers = scalar(uri, "SELECT count(*) FROM answers")
+            prepare_coding(uri)
             token = make_token(uri)
+            queries = {"all": QUERIES, "rows": ROWS, "counters": COUNTERS}[args.only]
+            warmups = args.workers if args.warmups is None else args.warmups
             for mode in [m.strip() for m in args.modes.split(",") if m.strip()]:
                 extra = {"RESULTS_CACHE_SIZE": 0} if mode == "uncached" else {}
-                with start_server(uri, workers=args.workers, extra_env=extra) as server:
-                    for row in measure(server, token, args.requests, args.workers):
+                with start_server(
+                    uri, workers=args.workers, extra_env=extra, worker_timeout=600
+                ) as server:
+                    for row in measure(server, token, args.requests, warmups, queries):
                         table.append((backend, f"{submitted:,}", f"{answers:,}", mode, *row))
     print_table(
         [

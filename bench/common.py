@@ -163,6 +163,23 @@ def scalar(database_uri: str, query: str) -> Any:
     return row[0] if row else None
 
 
+def execute(database_uri: str, statements: list[str]) -> None:
+    """Run SQL statements straight on the database, in one transaction."""
+    if is_postgres(database_uri):
+        import psycopg
+
+        dsn = database_uri.replace("postgresql+psycopg://", "postgresql://")
+        with psycopg.connect(dsn) as conn:
+            for statement in statements:
+                conn.execute(statement)  # type: ignore[arg-type]
+        return
+    import sqlite3
+
+    with sqlite3.connect(database_uri.removeprefix("sqlite:///")) as conn:
+        for statement in statements:
+            conn.execute(statement)
+
+
 # --------------------------------------------------------------------------- server
 
 
@@ -245,6 +262,7 @@ def start_server(
     extra_env: Mapping[str, Any] | None = None,
     workdir: str | os.PathLike[str] | None = None,
     startup_timeout: float = 60,
+    worker_timeout: int = 60,
 ) -> Server:
     """Start gunicorn on 127.0.0.1:PORT and wait until GET /en/ answers 200.
 
@@ -270,6 +288,7 @@ def start_server(
         threads=threads,
         port=port,
         startup_timeout=startup_timeout,
+        worker_timeout=worker_timeout,
     )
 
 
@@ -287,6 +306,7 @@ def start_gunicorn(
     port: int | None = None,
     startup_timeout: float = 60,
     python: str | os.PathLike[str] = sys.executable,
+    worker_timeout: int = 60,
 ) -> Server:
     """gunicorn serving `wsgi_app` on 127.0.0.1, once every worker is up and GET `ready_path`
     answers 200; its error log is `workdir`/gunicorn.log. `python` is the interpreter whose
@@ -304,7 +324,7 @@ def start_gunicorn(
         "--bind",
         f"127.0.0.1:{port}",
         "--timeout",
-        "60",
+        str(worker_timeout),
         "--graceful-timeout",
         "5",
         "--log-level",

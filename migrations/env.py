@@ -45,6 +45,12 @@ def get_metadata():
     return target_db.metadata
 
 
+def not_derived(object_, name, type_, reflected, compare_to):
+    """Leave the results' tables of one row per response (`result_rows_*`, made by the app from
+    the questionnaire, see survey/aggregation/by_response.py) out of autogenerate."""
+    return not (type_ == "table" and reflected and name.startswith("result_rows_"))
+
+
 def run_migrations_offline():
     """Run migrations in 'offline' mode.
 
@@ -85,6 +91,7 @@ def run_migrations_online():
     conf_args = current_app.extensions["migrate"].configure_args
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
+    conf_args.setdefault("include_object", not_derived)
 
     connectable = get_engine()
 

@@ -23,7 +23,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, literal, null, select, union_all
 
-from survey.aggregation import counters, from_answers
+from survey.aggregation import by_response, counters, from_answers
 from survey.aggregation.body import result_body, segment_values
 from survey.aggregation.cache import cached
 from survey.aggregation.statistics import (
@@ -60,16 +60,32 @@ UNCOUNTED = "uncounted"
 
 def count(filters: Filters, segment: str | None, recoded: bool = False) -> dict[str, Figures]:
     """Every figure, per segment value: from the live counters when they can serve the
-    request and hold exactly the submitted responses, otherwise counted from the answers.
-    `RESULT_COUNTS = False` always counts from the answers; so do figures `recoded` (the
-    counters hold the answers as given)."""
+    request, else from the results' rows (one per response), else from the answers (each
+    only while it holds exactly the responses marked counted). `RESULT_COUNTS = False`
+    always counts from the answers, `RESULT_ROWS = False` leaves out the rows. Figures
+    `recoded` are never read from the counters (they hold the answers as given)."""
+    config = current_app.config
+    live = config.get("RESULT_COUNTS", True)
+    found = by_response.usable() if live and config.get("RESULT_ROWS", True) else None
+    if found is not None and not by_response.serves(found, filters, segment):
+        found = None
     figures = None
-    use_counters = current_app.config.get("RESULT_COUNTS", True) and not recoded
-    if use_counters and counters.servable(filters, segment):
+    if live and not recoded and counters.servable(filters, segment):
         figures = counters.read(filters, segment)
+    if figures is None and found is not None:
+        figures = by_response.count(found, filters, segment)
+        from_answers.count_drafts(figures, filters, segment)
+        if recoded:
+            for value, difference in from_answers.recode_difference(filters, segment).items():
+                figures[value].add(difference)
     if figures is None:
         figures = from_answers.count_from_answers(filters, segment, recoded)
-    from_answers.add_codings(figures, filters, segment)
+    if found is not None:
+        # The coded answers of the respondents the rows select (faster than `population`).
+        people = by_response.population(found, filters, segment)
+        from_answers.add_codings(figures, filters, segment, people.segment_of, people.decode)
+    else:
+        from_answers.add_codings(figures, filters, segment)
     return figures
 
 

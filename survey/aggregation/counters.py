@@ -76,8 +76,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql import Select
 
+from survey.aggregation import by_response
 from survey.extensions import db
-from survey.models import ANSWERS, DRAFT, RESPONSES, RESULT_COUNTS, SUBMITTED
+from survey.models import ANSWERS, RESPONSES, RESULT_COUNTS, SUBMITTED
 from survey.questionnaire import (
     OTHER,
     Questionnaire,
@@ -152,18 +153,29 @@ def count_new_submissions(connection: Connection, *, writers_locked_out: bool = 
     if connection.dialect.name == "postgresql":
         lock_counting(connection)
         if writers_locked_out:
-            return _count_new_by_condition(connection)
-        marked = connection.execute(_mark(not_yet_counted()).returning(RESPONSES.c.id))
-        ids = marked.scalars().all()
-        add_result_counts(connection, ids)
-        return len(ids)
-    ids = connection.execute(select(RESPONSES.c.id).where(not_yet_counted())).scalars().all()
-    if len(ids) > SQLITE_BATCH:
-        return _count_new_by_condition(connection)
-    # SQLite plans the condition badly for a few responses (57 ms for one at 100,000);
-    # by their ids it reads their answers through the response_id index.
-    add_result_counts(connection, ids)
-    return connection.execute(_mark(RESPONSES.c.id.in_(ids))).rowcount
+            ids = _new_ids(connection)
+            counted = _count_new_by_condition(connection)
+        else:
+            marked = connection.execute(_mark(not_yet_counted()).returning(RESPONSES.c.id))
+            ids = marked.scalars().all()
+            add_result_counts(connection, ids)
+            counted = len(ids)
+    else:
+        ids = _new_ids(connection)
+        if len(ids) > SQLITE_BATCH:
+            counted = _count_new_by_condition(connection)
+        else:
+            # SQLite plans the condition badly for a few responses (57 ms for one at
+            # 100,000); by their ids it reads their answers through the response_id index.
+            add_result_counts(connection, ids)
+            counted = connection.execute(_mark(RESPONSES.c.id.in_(ids))).rowcount
+    # The same responses get their rows in the results' table, in the same transaction.
+    by_response.add_rows(connection, ids)
+    return counted
+
+
+def _new_ids(connection: Connection) -> Sequence[int]:
+    return connection.execute(select(RESPONSES.c.id).where(not_yet_counted())).scalars().all()
 
 
 def _count_new_by_condition(connection: Connection) -> int:
@@ -267,6 +279,7 @@ def rebuild_result_counts(connection: Connection) -> int:
     add_result_counts(connection, None)
     submitted = RESPONSES.c.status == SUBMITTED
     connection.execute(_mark(RESPONSES.c.counted != submitted))
+    by_response.rebuild_rows(connection)
     return connection.execute(select(func.count()).where(submitted)).scalar_one()
 
 
@@ -474,7 +487,7 @@ def read(filters: Filters, segment: str | None) -> dict[str, Figures] | None:
     marked counted by hand), this returns None and the caller counts from the answers.
     Drafts are few and not counted in cells: they are counted here per segment.
     """
-    from survey.aggregation.from_answers import population
+    from survey.aggregation.from_answers import count_drafts
 
     c = COUNTS
     everywhere = filters.language or ALL
@@ -551,9 +564,7 @@ def read(filters: Filters, segment: str | None) -> dict[str, Figures] | None:
         return None
     current_app.extensions.pop(MISMATCH, None)
 
-    drafts = population(filters, segment, (DRAFT,)).subquery("d")
-    for seg, count in db.session.execute(select(drafts.c.seg, func.count()).group_by(drafts.c.seg)):
-        per_segment[seg].in_progress += count
+    count_drafts(per_segment, filters, segment)
     return per_segment
 
 

@@ -8,10 +8,10 @@ responses into Python; nothing here uses request objects.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, literal, select
+from sqlalchemy import Select, and_, case, func, literal, null, select, union_all
 
 from survey.extensions import db
 from survey.models import (
@@ -33,13 +33,21 @@ from survey.selection import LANGUAGE, Filters, matching, split_segment
 NOT_COUNTED = tuple(status for status in STATUSES if status != SUBMITTED)
 
 
-def population(filters: Filters, segment: str | None, statuses: Iterable[str]) -> Select:
+def population(
+    filters: Filters,
+    segment: str | None,
+    statuses: Iterable[str],
+    *,
+    within: Select | Sequence[int] | None = None,
+    correlated: bool = False,
+) -> Select:
     """Responses matching the filters, with their segment value: SELECT id, seg, status, lang.
 
     `segment` is None (one segment, ""), "lang" or the code of a segment question, whose
     answer (one option) is the respondent's segment, or `code.option` (whether they chose
     that option: `Question.option_segment`); respondents who did not answer it are in no
-    segment.
+    segment. `within`: only these response ids. `correlated`: answer filters as a probe
+    per response (for the few drafts).
     """
     r = RESPONSES
     source: Any = r
@@ -59,14 +67,47 @@ def population(filters: Filters, segment: str | None, statuses: Iterable[str]) -
     return (
         select(r.c.id.label("id"), seg.label("seg"), r.c.status.label("status"), r.c.language)
         .select_from(source)
-        .where(*matching(filters, r, statuses=tuple(statuses)), *in_segment)
+        .where(
+            *matching(filters, r, statuses=tuple(statuses), correlated=correlated),
+            *in_segment,
+        )
+        .where(*(() if within is None else (r.c.id.in_(within),)))
     )
 
 
 def count_from_answers(
     filters: Filters, segment: str | None, recoded: bool = False
 ) -> dict[str, Figures]:
-    """Every figure, per segment value, in a handful of GROUP BY queries.
+    """Every figure, per segment value, in a handful of GROUP BY queries (`_count`)."""
+    return _count(filters, segment, recoded)
+
+
+def recode_difference(filters: Filters, segment: str | None) -> dict[str, Figures]:
+    """What counting "other" answers as recoded changes, per segment value: the figures of
+    the respondents with a recoded answer as recoded minus as given (they are few)."""
+    a = ANSWERS
+    answers = select(RECODES.c.answer_id)
+    recoded = list(db.session.scalars(select(a.c.response_id).where(a.c.id.in_(answers))))
+    if not recoded:
+        return {}
+    difference = _count(filters, segment, True, within=recoded)
+    for value, as_given in _count(filters, segment, False, within=recoded).items():
+        difference.setdefault(value, Figures()).add(as_given, -1)
+    return difference
+
+
+def count_drafts(per_segment: dict[str, Figures], filters: Filters, segment: str | None) -> None:
+    """Add the drafts (few) matching the filters to each segment's `in_progress`."""
+    drafts = population(filters, segment, (DRAFT,), correlated=True).subquery("d")
+    for seg, count in db.session.execute(select(drafts.c.seg, func.count()).group_by(drafts.c.seg)):
+        per_segment.setdefault(seg, Figures()).in_progress += count
+
+
+def _count(
+    filters: Filters, segment: str | None, recoded: bool, within: Sequence[int] | None = None
+) -> dict[str, Figures]:
+    """Every figure, per segment value, in a handful of GROUP BY queries (`within`: of
+    these response ids only).
 
     `recoded`: "other" answers the working group recoded into one of their question's options
     count as that option (once per respondent) instead of as "other".
@@ -83,7 +124,7 @@ def count_from_answers(
     """
     questionnaire = current_questionnaire()
     session = db.session
-    everyone = population(filters, segment, (SUBMITTED, DRAFT)).subquery("p")
+    everyone = population(filters, segment, (SUBMITTED, DRAFT), within=within).subquery("p")
     totals = session.execute(
         select(everyone.c.seg, everyone.c.status, everyone.c.language, func.count()).group_by(
             everyone.c.seg, everyone.c.status, everyone.c.language
@@ -92,10 +133,17 @@ def count_from_answers(
 
     a = ANSWERS
     scopes: list[tuple[Any, Any, tuple[Any, ...], int]]
-    if segment is not None:
-        # Segments: join the answers to (response id, segment value) of the population.
-        submitted = population(filters, segment, (SUBMITTED,)).subquery("p")
-        scopes = [(submitted.c.seg, a.join(submitted, submitted.c.id == a.c.response_id), (), 1)]
+    # The question of an answer, as conditions see it: for a few responses an expression,
+    # which no index is looked up by, so that their answers are found by response (SQLite,
+    # without statistics, would otherwise read every answer to the questions counted).
+    asked: Any = a.c.question if within is None else a.c.question.concat("")
+    if segment is not None or within is not None:
+        # Segments, or a few responses: join the answers to (response id, segment value) of
+        # the population.
+        submitted = population(filters, segment, (SUBMITTED,), within=within).subquery("p")
+        few = () if within is None else (a.c.response_id.in_(within),)
+        seg = literal("") if segment is None else submitted.c.seg
+        scopes = [(seg, a.join(submitted, submitted.c.id == a.c.response_id), few, 1)]
     elif filters:
         # Filtered: a semi-join (IN) that the database answers with a hash or a probe.
         ids = population(filters, None, (SUBMITTED,)).with_only_columns(RESPONSES.c.id)
@@ -145,7 +193,7 @@ def count_from_answers(
     options = run(
         (a.c.question, option),
         (answered,),
-        (a.c.question.in_(questionnaire.counting(OPTION)),),
+        (asked.in_(questionnaire.counting(OPTION)),),
     )
     # Counts per rank as columns (not GROUP BY rank): the index order serves the grouping.
     highest = questionnaire.max_rank
@@ -157,18 +205,18 @@ def count_from_answers(
     rank_rows = run(
         (a.c.question, a.c.option),
         rank_columns,
-        (a.c.question.in_(questionnaire.counting(RANK)),),
+        (asked.in_(questionnaire.counting(RANK)),),
     )
     respondents = run(
         (a.c.question,),
         (func.count(func.distinct(a.c.response_id)),),
-        (a.c.question.in_(questionnaire.counting(RESPONDENTS)),),
+        (asked.in_(questionnaire.counting(RESPONDENTS)),),
     )
     others = run(
         (a.c.question,),
         (func.count(),),
         (
-            a.c.question.in_(questionnaire.counting(OTHER_TEXTS)),
+            asked.in_(questionnaire.counting(OTHER_TEXTS)),
             a.c.option == OTHER,
             a.c.text.is_not(None),
             a.c.text != "",
@@ -197,30 +245,57 @@ def count_from_answers(
     return per_segment
 
 
-def add_codings(per_segment: dict[str, Figures], filters: Filters, segment: str | None) -> None:
+def add_codings(
+    per_segment: dict[str, Figures],
+    filters: Filters,
+    segment: str | None,
+    segment_of: Callable[[Any], Any] | None = None,
+    decode: Callable[[Any], str | None] = str,
+) -> None:
     """Add the coded questions' figures (`CODED`): answers per category and coded answers,
-    counted from the codings (which change at any time, so they are never live counters)."""
+    counted from the codings (which change at any time, so they are never live counters).
+
+    `segment_of(response_id)`: the segment value of a selected respondent, NULL for anyone
+    else, looked up per coded answer (codings are few; the results' rows give it), with
+    `decode` turning it into the segment's; by default the respondents are `population`.
+    """
     questionnaire = current_questionnaire()
     fields = {field: coded_code(field) for field in questionnaire.coded_fields}
     if not fields:
         return
     k, c, a, r = CATEGORIES, CODINGS, ANSWERS, RESPONSES
-    coded = c.join(k, k.c.id == c.c.category_id).join(a, a.c.id == c.c.answer_id)
-    if segment is None and not filters:
-        seg: Any = literal("")
-        source = coded.join(r, r.c.id == a.c.response_id)
+    source: Any = c.join(k, k.c.id == c.c.category_id).join(a, a.c.id == c.c.answer_id)
+    if segment_of is not None:
+        seg: Any = segment_of(a.c.response_id)
+        where = []
+    elif segment is None and not filters:
+        seg, decode = literal(""), str
+        source = source.join(r, r.c.id == a.c.response_id)
         where = [r.c.status == SUBMITTED]
     else:
         people = population(filters, segment, (SUBMITTED,)).subquery("p")
-        seg = people.c.seg
-        source = coded.join(people, people.c.id == a.c.response_id)
+        seg, decode = people.c.seg, str
+        source = source.join(people, people.c.id == a.c.response_id)
         where = []
-    where += [k.c.deleted_at.is_(None), k.c.field.in_(fields)]
-    per_category = select(seg, k.c.field, k.c.code, func.count()).select_from(source)
-    for value, field, code, count in db.session.execute(
-        per_category.where(*where).group_by(seg, k.c.field, k.c.code)
-    ):
-        per_segment[value].coded[fields[field]][code] = count
-    answers = select(seg, k.c.field, func.count(func.distinct(c.c.answer_id))).select_from(source)
-    for value, field, count in db.session.execute(answers.where(*where).group_by(seg, k.c.field)):
-        per_segment[value].coded_answers[fields[field]] = count
+    coded = (
+        select(seg.label("seg"), k.c.field, k.c.code, c.c.answer_id)
+        .select_from(source)
+        .where(*where, k.c.deleted_at.is_(None), k.c.field.in_(fields))
+        .cte("coded")
+    )
+    selected = coded.c.seg.is_not(None)
+    per_category = select(coded.c.seg, coded.c.field, coded.c.code, func.count())
+    per_field = select(
+        coded.c.seg, coded.c.field, null(), func.count(func.distinct(coded.c.answer_id))
+    )
+    both = union_all(
+        per_category.where(selected).group_by(coded.c.seg, coded.c.field, coded.c.code),
+        per_field.where(selected).group_by(coded.c.seg, coded.c.field),
+    )
+    for value, field, code, count in db.session.execute(both):
+        if (label := decode(value)) is None:
+            continue
+        if code is None:  # the coded answers of the field
+            per_segment[label].coded_answers[fields[field]] = count
+        else:
+            per_segment[label].coded[fields[field]][code] = count

@@ -23,7 +23,7 @@ from sqlalchemy import ColumnElement, FromClause
 from sqlalchemy import Table as SqlTable
 
 from survey.questionnaire.answers import AnswerRow, FormData, Known, Parsed, StoredAnswer
-from survey.questionnaire.figures import OPTION, Figures
+from survey.questionnaire.figures import OPTION, Figures, Slot
 
 if TYPE_CHECKING:
     from survey.questionnaire.columns import Column
@@ -233,6 +233,35 @@ class Question:
     def result_schema(self) -> dict[str, Any]:
         """The JSON schema of what `result_entry` adds (OpenAPI)."""
         return {}
+
+    # ------------------------------------------------------------------ one row per response
+
+    def slots(self) -> tuple[Slot, ...]:
+        """The whole numbers its answer is summed up in, in the results' table of one row per
+        response (`survey.aggregation.by_response`); none for a question that table does not
+        count (a coded question's figures come from the codings)."""
+        return ()
+
+    def slot_values(self, rows: Sequence[AnswerRow]) -> tuple[int, ...] | None:
+        """One response's answer rows to this question as the values of its slots; None when
+        they do not fit (an option that is not in the questionnaire any more)."""
+        return ()
+
+    def add_slot_count(self, slot: int, value: int, count: int, figures: Figures) -> None:
+        """Add `count` respondents whose slot number `slot` holds `value` to the figures: the
+        same figures as counting their answer rows (`counted`)."""
+
+    def slot_condition(
+        self, columns: Sequence[ColumnElement[Any]], values: Sequence[str]
+    ) -> ColumnElement[bool] | None:
+        """The filter ?code=values as a condition on its slot columns (None: the filter is
+        applied to the answers instead, `filter_condition`)."""
+        return None
+
+    def slot_segment(self, value: int) -> str | None:
+        """The comparison segment (option code) of a respondent whose first slot holds
+        `value`; None for no answer (in no segment)."""
+        return None
 
     # ------------------------------------------------------------------ filters, segments
 

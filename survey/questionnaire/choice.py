@@ -29,7 +29,15 @@ from survey.questionnaire.columns import (
     TranslationColumn,
     translation_name,
 )
-from survey.questionnaire.figures import OPTION, OTHER_TEXTS, RESPONDENTS, Figures, percent
+from survey.questionnaire.figures import (
+    OPTION,
+    OTHER_TEXTS,
+    RESPONDENTS,
+    Figures,
+    Slot,
+    add_count,
+    percent,
+)
 
 if TYPE_CHECKING:
     from survey.questionnaire.answers import FormData, Known, StoredAnswer
@@ -196,6 +204,10 @@ class ChoiceQuestion(ListQuestion):
     def counted(self) -> frozenset[str]:
         return frozenset({OPTION, OTHER_TEXTS} if self.other_field else {OPTION})
 
+    def _other_text_given(self, row: AnswerRow) -> bool:
+        """An "other" answer with words, which `OTHER_TEXTS` counts."""
+        return bool(self.other_field) and row.option == OTHER and bool(row.text)
+
     def result_entry(self, figures: Figures, answered: int, language: str) -> dict[str, Any]:
         counts = figures.options.get(self.code, {})
         labelled = list(self.option_labels(language).items())
@@ -270,6 +282,35 @@ class SingleChoiceQuestion(ChoiceQuestion):
             )
         return self._option_row(value, form)
 
+    # One slot: 0 declined, else 1 + 2 × the option's position + 1 if "other" has words.
+
+    def slots(self) -> tuple[Slot, ...]:
+        return (Slot(self.code, 1 + 2 * len(self.options), self.option_codes),)
+
+    def slot_values(self, rows: Sequence[AnswerRow]) -> tuple[int, ...] | None:
+        if not rows:
+            return (0,)
+        if len(rows) > 1 or rows[0].option not in self.option_codes:
+            return None
+        position = self.option_codes.index(rows[0].option)
+        return (1 + 2 * position + self._other_text_given(rows[0]),)
+
+    def add_slot_count(self, slot: int, value: int, count: int, figures: Figures) -> None:
+        if value:
+            position, words = divmod(value - 1, 2)
+            add_count(figures.options[self.code], self.option_codes[position], count)
+            if words:
+                figures.others[self.code] = figures.others.get(self.code, 0) + count
+
+    def slot_condition(
+        self, columns: Sequence[ColumnElement[Any]], values: Sequence[str]
+    ) -> ColumnElement[bool] | None:
+        positions = [self.option_codes.index(code) for code in values]
+        return columns[0].in_([1 + 2 * p + words for p in positions for words in (0, 1)])
+
+    def slot_segment(self, value: int) -> str | None:
+        return self.option_codes[(value - 1) // 2] if value else None
+
     def export_columns(self) -> list[Column]:
         return [CodeColumn(self.code, self.type, self.code, None, self), *self.other_columns()]
 
@@ -330,6 +371,42 @@ class MultipleChoiceQuestion(ChoiceQuestion):
         """(value, label) of the two segments of ?compare=code.option."""
         with force_locale(language):
             return [("yes", str(_("Yes"))), ("no", str(_("No")))]
+
+    # One slot: a bit per chosen option, in the options' order, and one more bit when
+    # "other" has words.
+
+    @property
+    def _words_bit(self) -> int:
+        return 1 << len(self.options)
+
+    def slots(self) -> tuple[Slot, ...]:
+        return (Slot(self.code, 2 * self._words_bit, self.option_codes),)
+
+    def slot_values(self, rows: Sequence[AnswerRow]) -> tuple[int, ...] | None:
+        value = 0
+        for row in rows:
+            if row.option not in self.option_codes:
+                return None
+            value |= 1 << self.option_codes.index(row.option)
+            if self._other_text_given(row):
+                value |= self._words_bit
+        return (value,)
+
+    def add_slot_count(self, slot: int, value: int, count: int, figures: Figures) -> None:
+        if not value:
+            return
+        for position, code in enumerate(self.option_codes):
+            if value & (1 << position):
+                add_count(figures.options[self.code], code, count)
+        figures.respondents[self.code] = figures.respondents.get(self.code, 0) + count
+        if value & self._words_bit:
+            figures.others[self.code] = figures.others.get(self.code, 0) + count
+
+    def slot_condition(
+        self, columns: Sequence[ColumnElement[Any]], values: Sequence[str]
+    ) -> ColumnElement[bool] | None:
+        bits = sum(1 << self.option_codes.index(code) for code in values)
+        return columns[0].bitwise_and(bits) != 0
 
     def export_columns(self) -> list[Column]:
         """One 0/1 column per option ("other" as `<code>_other_chosen`), then its text."""

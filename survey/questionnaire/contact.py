@@ -19,7 +19,7 @@ from survey.questionnaire.answers import (
 )
 from survey.questionnaire.base import Option, Question
 from survey.questionnaire.columns import Column, TextColumn
-from survey.questionnaire.figures import RESPONDENTS, Figures
+from survey.questionnaire.figures import RESPONDENTS, Figures, Slot
 
 if TYPE_CHECKING:
     from survey.questionnaire.answers import FormData, Known
@@ -80,6 +80,18 @@ class ContactQuestion(Question):
 
     def answered(self, figures: Figures) -> int:
         return figures.respondents.get(self.code, 0)
+
+    # One slot: 1 when any detail was given (only ever counted).
+
+    def slots(self) -> tuple[Slot, ...]:
+        return (Slot(self.code, 2),)
+
+    def slot_values(self, rows: Sequence[AnswerRow]) -> tuple[int, ...] | None:
+        return (int(bool(rows)),)
+
+    def add_slot_count(self, slot: int, value: int, count: int, figures: Figures) -> None:
+        if value:
+            figures.respondents[self.code] = figures.respondents.get(self.code, 0) + count
 
     def export_columns(self) -> list[Column]:
         return [

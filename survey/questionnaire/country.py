@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from flask_babel import _, force_locale
+from sqlalchemy import ColumnElement
 
 from survey.i18n import countries, country_codes, country_name
 from survey.i18n import lazy_gettext as _l
@@ -14,7 +16,7 @@ from survey.questionnaire.answers import NOT_APPLICABLE, AnswerRow, Parsed, sing
 from survey.questionnaire.base import ShownAnswer
 from survey.questionnaire.choice import ListQuestion, option_entries
 from survey.questionnaire.columns import CodeColumn, Column
-from survey.questionnaire.figures import Figures
+from survey.questionnaire.figures import Figures, Slot, add_count
 
 if TYPE_CHECKING:
     from survey.questionnaire.answers import FormData, Known, StoredAnswer
@@ -80,7 +82,7 @@ class CountryQuestion(ListQuestion):
         return str(_("Other countries"))
 
     def filter_values(self) -> tuple[str, ...]:
-        return (*sorted(country_codes()), NOT_APPLICABLE)
+        return _filter_values()
 
     def filter_schema(self) -> tuple[dict[str, Any], str]:
         schema = {
@@ -101,6 +103,32 @@ class CountryQuestion(ListQuestion):
                 "more_label": _("Other countries"),
             }
 
+    # ------------------------------------------------------------------ one row per response
+    # One slot: 0 declined, else 1 + the code's position in `filter_values`.
+
+    def slots(self) -> tuple[Slot, ...]:
+        codes = self.filter_values()
+        return (Slot(self.code, 1 + len(codes), codes),)
+
+    def slot_values(self, rows: Sequence[AnswerRow]) -> tuple[int, ...] | None:
+        if not rows:
+            return (0,)
+        position = _positions(self.filter_values()).get(rows[0].option)
+        return None if len(rows) > 1 or position is None else (1 + position,)
+
+    def add_slot_count(self, slot: int, value: int, count: int, figures: Figures) -> None:
+        if value:
+            add_count(figures.options[self.code], self.filter_values()[value - 1], count)
+
+    def slot_condition(
+        self, columns: Sequence[ColumnElement[Any]], values: Sequence[str]
+    ) -> ColumnElement[bool] | None:
+        positions = _positions(self.filter_values())
+        return columns[0].in_([1 + positions[code] for code in values])
+
+    def slot_segment(self, value: int) -> str | None:
+        return self.filter_values()[value - 1] if value else None
+
     # ------------------------------------------------------------------ the dataset
 
     def export_columns(self) -> list[Column]:
@@ -111,3 +139,13 @@ class CountryQuestion(ListQuestion):
     ) -> ShownAnswer:
         values = [{"label": self.option_label(row.option, language), "other": None} for row in rows]
         return ShownAnswer(self.answer_macro, values)
+
+
+@cache
+def _filter_values() -> tuple[str, ...]:
+    return (*sorted(country_codes()), NOT_APPLICABLE)
+
+
+@cache
+def _positions(codes: tuple[str, ...]) -> dict[str, int]:
+    return {code: position for position, code in enumerate(codes)}

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
 
 #: Answer rows per (question, option): a chosen option, a text answer (option "").
 OPTION = "option"
@@ -24,6 +23,21 @@ OTHER_TEXTS = "other"
 #: Open answers coded into each of the working group's categories (never a live counter:
 #: codings change at any time, so they are always counted from the codings).
 CODED = "coded"
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One small whole number that sums up a response's answer to a question: a column of the
+    results' table of one row per response (`survey.aggregation.by_response`).
+
+    0 means "no answer"; values run below `size`. `codes` are the option codes the values
+    stand for, in the order the type numbers them: they are part of the table's layout, so
+    a questionnaire whose codes change gets a new table.
+    """
+
+    name: str
+    size: int
+    codes: tuple[str, ...] = ()
 
 
 def _ranks() -> defaultdict[str, defaultdict[str, dict[int | None, int]]]:
@@ -53,29 +67,35 @@ class Figures:
     def option_count(self, question: str, option: str) -> int:
         return self.options.get(question, {}).get(option, 0)
 
-    def add(self, other: Figures) -> None:
-        """Add the figures of another, disjoint, set of respondents (segments grouped)."""
-        self.total += other.total
-        self.in_progress += other.in_progress
+    def add(self, other: Figures, sign: int = 1) -> None:
+        """Add (sign 1) or subtract (-1) the figures of another set of respondents."""
+        self.total += sign * other.total
+        self.in_progress += sign * other.in_progress
         for language, count in other.languages.items():
-            self.languages[language] += count
-        for mine, theirs in ((self.options, other.options), (self.coded, other.coded)):
-            for question, counts in theirs.items():
-                _add_counts(mine[question], counts)
+            self.languages[language] += sign * count
+        for question, counts in other.options.items():
+            options = self.options[question]
+            for option, count in counts.items():
+                add_count(options, option, sign * count)
+                if not options[option]:
+                    del options[option]  # as if never counted: no row of its own
         for question, items in other.ranks.items():
             for item, by_rank in items.items():
-                _add_counts(self.ranks[question][item], by_rank)
-        for own, added in (
-            (self.respondents, other.respondents),
-            (self.others, other.others),
-            (self.coded_answers, other.coded_answers),
-        ):
-            _add_counts(own, added)
+                ranks = self.ranks[question][item]
+                for rank, count in by_rank.items():
+                    ranks[rank] = ranks.get(rank, 0) + sign * count
+        for kind in ("respondents", "others", "coded_answers"):
+            totals = getattr(self, kind)
+            for key, count in getattr(other, kind).items():
+                add_count(totals, key, sign * count)
+        for question, counts in other.coded.items():
+            for code, count in counts.items():
+                add_count(self.coded[question], code, sign * count)
 
 
-def _add_counts(into: dict[Any, int], counts: dict[Any, int]) -> None:
-    for key, count in counts.items():
-        into[key] = into.get(key, 0) + count
+def add_count(counts: dict[str, int], key: str, count: int) -> None:
+    """counts[key] += count, starting from 0."""
+    counts[key] = counts.get(key, 0) + count
 
 
 def rounded(numerator: int, denominator: int, places: int) -> float | None:

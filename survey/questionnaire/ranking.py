@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from flask_babel import _, force_locale, ngettext
-from sqlalchemy import ColumnElement, FromClause
+from sqlalchemy import ColumnElement, FromClause, or_
 
 from survey.questionnaire.answers import NOT_APPLICABLE, AnswerRow, Parsed, single_value
 from survey.questionnaire.base import Option, Question, ShownAnswer, Table
 from survey.questionnaire.choice import segment_heads
 from survey.questionnaire.columns import Column, RankColumn
-from survey.questionnaire.figures import RANK, RESPONDENTS, Figures, percent, rounded
+from survey.questionnaire.figures import RANK, RESPONDENTS, Figures, Slot, percent, rounded
 
 if TYPE_CHECKING:
     from survey.questionnaire.answers import FormData, Known, StoredAnswer
@@ -267,6 +267,39 @@ class RankingQuestion(Question):
         """Its items, meaning "ranked it"."""
         with force_locale(language):
             return {"options": list(self.option_labels(language).items()), "ranked": True}
+
+    # ------------------------------------------------------------------ one row per response
+    # Slot 0: 1 when answered; then one slot per item: 0 not offered, 1 N/A, rank + 1.
+
+    def slots(self) -> tuple[Slot, ...]:
+        items = tuple(Slot(self.field_name(code), self.max_rank + 2) for code in self.item_codes)
+        return (Slot(self.code, 2, self.item_codes), *items)
+
+    def slot_values(self, rows: Sequence[AnswerRow]) -> tuple[int, ...] | None:
+        given: dict[str, int] = {}
+        for row in rows:
+            rank_fits = row.rank is None or 1 <= row.rank <= self.max_rank
+            if row.option not in self.item_codes or not rank_fits:
+                return None
+            given[row.option] = 1 if row.rank is None else row.rank + 1
+        return (int(bool(rows)), *(given.get(code, 0) for code in self.item_codes))
+
+    def add_slot_count(self, slot: int, value: int, count: int, figures: Figures) -> None:
+        if not value:
+            return
+        if slot == 0:
+            figures.respondents[self.code] = figures.respondents.get(self.code, 0) + count
+            return
+        by_rank = figures.ranks[self.code][self.item_codes[slot - 1]]
+        rank = None if value == 1 else value - 1
+        by_rank[rank] = by_rank.get(rank, 0) + count
+
+    def slot_condition(
+        self, columns: Sequence[ColumnElement[Any]], values: Sequence[str]
+    ) -> ColumnElement[bool] | None:
+        """Ranked one of the items: its slot holds a rank (2 and above)."""
+        ranked = [columns[1 + self.item_codes.index(code)] >= 2 for code in values]
+        return or_(*ranked)
 
     # ------------------------------------------------------------------ filters
 

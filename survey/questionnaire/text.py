@@ -16,6 +16,7 @@ from survey.questionnaire.answers import (
 )
 from survey.questionnaire.base import OpenField, Question, ShownAnswer
 from survey.questionnaire.columns import Column, TextColumn, TranslationColumn, translation_name
+from survey.questionnaire.figures import Figures, Slot, add_count
 
 if TYPE_CHECKING:
     from survey.questionnaire.answers import FormData, Known, StoredAnswer
@@ -45,6 +46,20 @@ class TextQuestion(Question):
 
     def open_fields(self) -> tuple[OpenField, ...]:
         return (OpenField(self.code, self.code, ""),)
+
+    # One slot: 1 when answered (text answers are one row with an empty option).
+
+    def slots(self) -> tuple[Slot, ...]:
+        return (Slot(self.code, 2),)
+
+    def slot_values(self, rows: Sequence[AnswerRow]) -> tuple[int, ...] | None:
+        if any(row.option != "" for row in rows) or len(rows) > 1:
+            return None
+        return (len(rows),)
+
+    def add_slot_count(self, slot: int, value: int, count: int, figures: Figures) -> None:
+        if value:
+            add_count(figures.options[self.code], "", count)
 
     def export_columns(self) -> list[Column]:
         return [

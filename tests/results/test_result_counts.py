@@ -21,7 +21,7 @@ import threading
 import pytest
 from sqlalchemy import inspect, select, text
 
-from survey.aggregation import from_answers
+from survey.aggregation import by_response, from_answers
 from survey.extensions import db
 from survey.models import DRAFT, ResultCount
 from survey.questionnaire.library_advocacy import PAGES
@@ -45,7 +45,7 @@ SERVED = [
     "?compare=lang&lang=en&q6=other",
     "?compare=q3&locale=ru",
 ]
-#: Requests they cannot serve: counted from the answers, as before.
+#: Requests they cannot serve: counted from the results' rows (one per response).
 NOT_SERVED = [
     "?q2=yes&q6=government",
     "?q6=government&q6=business",
@@ -60,16 +60,23 @@ CSRF_VALUE = re.compile(r'(name="csrf_token"[^>]*value=")[^"]+"')
 
 @pytest.fixture
 def results(app, client, viewer_token, monkeypatch):
-    """`results.agree(*queries)`: the counters and a full count give the same bodies."""
+    """`results.agree(*queries)`: the counters (or the results' rows) and a full count give
+    the same bodies."""
     app.config["RESULTS_CACHE_SIZE"] = 0
-    full_counts = []
+    full_counts, from_rows = [], []
     count_from_answers = from_answers.count_from_answers
+    count_from_rows = by_response.count
 
     def spy(filters, segment, recoded=False):
         full_counts.append((filters, segment))
         return count_from_answers(filters, segment, recoded)
 
+    def rows_spy(found, filters, segment):
+        from_rows.append((filters, segment))
+        return count_from_rows(found, filters, segment)
+
     monkeypatch.setattr(from_answers, "count_from_answers", spy)
+    monkeypatch.setattr(by_response, "count", rows_spy)
     headers = {"Authorization": f"Bearer {viewer_token}"}
 
     class Results:
@@ -80,15 +87,19 @@ def results(app, client, viewer_token, monkeypatch):
             return response
 
         def agree(self, *queries: str, served: bool = True) -> dict[str, dict]:
+            """`served`: by the counters; otherwise by the results' rows."""
             bodies = {}
             for query in queries:
                 full_counts.clear()
+                from_rows.clear()
                 from_counters = self.get(query).get_json()
+                assert full_counts == [], f"{query} was counted from the answers"
                 if served:
-                    assert full_counts == [], f"{query} was not served from the counters"
+                    assert from_rows == [], f"{query} was not served from the counters"
                 else:
-                    assert full_counts, f"{query} should be counted from the answers"
+                    assert from_rows, f"{query} should be counted from the results' rows"
                 assert from_counters == self.get(query, counters=False).get_json(), query
+                assert full_counts, f"{query}: RESULT_COUNTS = False counts from the answers"
                 bodies[query] = from_counters
             return bodies
 

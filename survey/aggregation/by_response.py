@@ -1,0 +1,530 @@
+"""The results' table of one row per response: any filter and comparison at a million responses.
+
+Counting from the answers reads the long `answers` table (about 12 rows per response) once per
+kind of figure, and each answer filter is a semi-join over it: 13–35 s at 1,000,000 responses
+on PostgreSQL. Here every counted response has one short row. Each question type sums up its
+answer in small whole numbers, its *slots* (`Question.slots`: a single choice is the option's
+position, a multiple choice a bit per option, a ranking one slot per item holding its rank, a
+text answer 1 when given); neighbouring slots are packed into one integer column (at most
+`PACKED` value combinations each), so a row is the response's id, its language and about eight
+small integers.
+
+A request selects rows with the filters — the language, and each answer filter as a condition
+on the question's slots (`Question.slot_condition`; a filter without one, such as a coded
+category, is the usual semi-join on the answers) — and counts respondents per value of each
+packed column, all in one scan (PostgreSQL: one GROUP BY GROUPING SETS; SQLite: the selected
+rows materialised once, then one GROUP BY per column). The question types turn (slot, value,
+respondents) back into their figures (`Question.add_slot_count`): the same figures as counting
+the answers, which the tests check request by request.
+
+Which responses count is still `selection.matching`'s business: a row whose response no longer
+meets it (submitted only; an excluded response) is left out, found among the few counted
+responses that no longer match. A deleted response takes its row with it (foreign key).
+
+The table is named after its layout (`result_rows_<hash of the slots>`), so a questionnaire
+whose questions, options or items change gets a new one; `rebuild-result-counts` builds it
+(and drops the old ones), and so does taking in new submissions while at most `AUTO_BUILD`
+responses are counted. It holds the responses the live counters hold (`responses.counted`):
+the rows of new submissions are added in the transaction that counts them (`add_rows`, called
+by `counters.count_new_submissions` and `rebuild_result_counts`), and the number of rows
+written is kept in `change_counters` under the table's name. The table serves a request only
+while that number equals the counters' total of counted responses; otherwise (not built, or a
+response whose answers fit no slot) results are counted from the answers.
+
+Codings (`q9_code`) and recodes are not in the rows: they change at any time. Coded figures
+are counted from the codings of the respondents selected here (`Population.subquery`), and
+figures "as recoded" add, for the few respondents with a recoded answer, the difference
+between their answers as recoded and as given (`from_answers.recode_difference`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from functools import cache, cached_property
+from typing import Any
+
+import numpy
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Connection,
+    ForeignKey,
+    Integer,
+    MetaData,
+    Select,
+    SmallInteger,
+    String,
+    Table,
+    and_,
+    false,
+    func,
+    insert,
+    inspect,
+    literal,
+    literal_column,
+    not_,
+    select,
+    text,
+    true,
+    union_all,
+    update,
+)
+
+from survey.extensions import db
+from survey.models import ANSWERS, CHANGE_COUNTERS, RESPONSES
+from survey.questionnaire import AnswerRow, Question, Questionnaire, asked_questionnaire
+from survey.questionnaire import current_questionnaire as results_questionnaire
+from survey.questionnaire.figures import OPTION, OTHER_TEXTS, RANK, RESPONDENTS, Figures
+from survey.selection import LANGUAGE, Filters, matching
+
+log = logging.getLogger(__name__)
+
+TABLE_PREFIX = "result_rows_"
+#: Most value combinations of the slots packed into one column (each column is one hash
+#: table per row when counting, so fewer columns count faster; more combinations mean more
+#: groups to send back).
+PACKED = 2**24
+#: Responses whose answers are read and whose rows are written per batch.
+BATCH = 20_000
+#: Taking in new submissions builds a missing table only up to this many counted responses
+#: (a few seconds); above, `rebuild-result-counts` builds it.
+AUTO_BUILD = 20_000
+#: Stands for an answer's text when rows are made (only whether there is one matters).
+WORDS = "…"
+#: Figures the rows hold (coded figures come from the codings).
+IN_ROWS = frozenset({OPTION, RANK, RESPONDENTS, OTHER_TEXTS})
+
+
+@dataclass(frozen=True)
+class Packed:
+    """One slot's place: question, slot number, packed column number, multiplier, size."""
+
+    question: Question
+    slot: int
+    column: int
+    multiplier: int
+    size: int
+
+
+@dataclass(frozen=True, eq=False)
+class Layout:
+    """The table of one questionnaire: its questions' slots packed into columns."""
+
+    questions: tuple[Question, ...]
+    places: tuple[Packed, ...]
+    sizes: tuple[int, ...]
+    table: Table
+
+    @cached_property
+    def packs(self) -> list[Any]:
+        """The packed columns, in order."""
+        return [self.table.c[f"k{n}"] for n in range(len(self.sizes))]
+
+    def slot_columns(self, code: str) -> list[ColumnElement[Any]]:
+        """A question's slots as expressions on the packed columns."""
+        found: list[ColumnElement[Any]] = []
+        for place in self.places:
+            if place.question.code == code:
+                column: Any = self.packs[place.column]
+                if place.multiplier > 1:
+                    column = column.op("/")(literal_column(str(place.multiplier)))
+                if place.multiplier * place.size < self.sizes[place.column]:
+                    column = column.op("%")(literal_column(str(place.size)))
+                found.append(column)
+        return found
+
+    def places_in(self, column: int) -> list[Packed]:
+        """The slots packed into one column."""
+        return [place for place in self.places if place.column == column]
+
+    def row(self, response_id: int, language: str, rows: Sequence[AnswerRow]) -> tuple | None:
+        """The table's row of one response from its answer rows (None: they do not fit)."""
+        by_question: dict[str, list[AnswerRow]] = defaultdict(list)
+        for answer in rows:
+            by_question[answer.question].append(answer)
+        if not set(by_question) <= self.codes:
+            return None
+        keys = [0] * len(self.sizes)
+        for question in self.questions:
+            values = question.slot_values(by_question.get(question.code, ()))
+            if values is None:
+                return None
+            for place, value in zip(self._places_of[question.code], values, strict=True):
+                keys[place.column] += value * place.multiplier
+        return (response_id, language, *keys)
+
+    @cached_property
+    def codes(self) -> frozenset[str]:
+        return frozenset(q.code for q in self.questions)
+
+    @cached_property
+    def _places_of(self) -> dict[str, list[Packed]]:
+        found: dict[str, list[Packed]] = defaultdict(list)
+        for place in self.places:
+            found[place.question.code].append(place)
+        return found
+
+
+@cache
+def layout(questionnaire: Questionnaire) -> Layout | None:
+    """The table for a questionnaire; None if a question's figures fit in no slot."""
+    slotted = []
+    for question in questionnaire.questions:
+        if question.slots():
+            slotted.append(question)
+        elif question.counted & IN_ROWS:
+            return None
+    # Pack slots in questionnaire order; the first slot of a pack varies slowest.
+    packs: list[list[tuple[Question, int, int]]] = [[]]
+    sizes = [1]
+    for question in slotted:
+        for number, slot in enumerate(question.slots()):
+            if packs[-1] and sizes[-1] * slot.size > PACKED:
+                packs.append([])
+                sizes.append(1)
+            packs[-1].append((question, number, slot.size))
+            sizes[-1] *= slot.size
+    places = []
+    for column, pack in enumerate(packs):
+        multiplier = sizes[column]
+        for question, number, size in pack:
+            multiplier //= size
+            places.append(Packed(question, number, column, multiplier, size))
+    described = [(q.code, s.name, s.size, s.codes) for q in slotted for s in q.slots()]
+    digest = hashlib.sha256(repr((sizes, described)).encode()).hexdigest()[:10]
+    columns: list[Column[Any]] = [
+        Column("id", Integer, ForeignKey("responses.id", ondelete="CASCADE"), primary_key=True),
+        Column("language", String(8), nullable=False),
+    ]
+    for number, size in enumerate(sizes):
+        kind = SmallInteger if size <= 2**15 else Integer
+        columns.append(Column(f"k{number}", kind, nullable=False))
+    metadata = MetaData()
+    # The foreign key's target, for CREATE TABLE (the app's own metadata is not this one).
+    Table("responses", metadata, Column("id", Integer, primary_key=True))
+    table = Table(TABLE_PREFIX + digest, metadata, *columns)
+    return Layout(tuple(slotted), tuple(places), tuple(sizes), table)
+
+
+def current_layout() -> Layout | None:
+    return layout(asked_questionnaire())
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def _held(name: str) -> Any:
+    """The rows written to a table, as a scalar subquery (NULL: the table is not built)."""
+    counter = CHANGE_COUNTERS
+    return select(counter.c.value).where(counter.c.name == name).scalar_subquery()
+
+
+def rebuild_rows(connection: Connection) -> int:
+    """(Re)build the table from every response marked counted, in the caller's transaction,
+    and drop the tables of other layouts. Returns the rows written."""
+    found = current_layout()
+    counter = CHANGE_COUNTERS
+    for name in inspect(connection).get_table_names():
+        if name.startswith(TABLE_PREFIX) and (found is None or name != found.table.name):
+            connection.execute(text(f'DROP TABLE "{name}"'))
+            connection.execute(counter.delete().where(counter.c.name == name))
+    if found is None:
+        return 0
+    found.table.create(connection, checkfirst=True)
+    connection.execute(found.table.delete())
+    connection.execute(counter.delete().where(counter.c.name == found.table.name))
+    connection.execute(insert(counter).values(name=found.table.name, value=0))
+    return _write(connection, found, None)
+
+
+def add_rows(connection: Connection, response_ids: Sequence[int]) -> int:
+    """Add the rows of these responses, just marked counted in the caller's transaction.
+
+    Before the table is built this builds it (`rebuild_rows`) while few responses are
+    counted, and otherwise does nothing (results are counted from the answers until
+    `rebuild-result-counts`). Returns the rows written.
+    """
+    found = current_layout()
+    if found is None:
+        return 0
+    if connection.execute(select(_held(found.table.name))).scalar() is None:
+        counted = connection.execute(
+            select(func.count()).where(RESPONSES.c.counted == true())
+        ).scalar_one()
+        return rebuild_rows(connection) if counted <= AUTO_BUILD else 0
+    return _write(connection, found, response_ids) if response_ids else 0
+
+
+def _write(connection: Connection, found: Layout, response_ids: Sequence[int] | None) -> int:
+    """Write the rows of these responses (all counted ones when None), replacing any they
+    had (a response counted again); keeps the number of rows held up to date."""
+    written = replaced = misfits = 0
+    t = found.table
+    for batch in _answer_batches(connection, response_ids):
+        rows = []
+        for response_id, language, answers in batch:
+            row = found.row(response_id, language, answers)
+            if row is None:
+                misfits += 1
+            else:
+                rows.append(row)
+        if response_ids is not None and batch:
+            ids = [response_id for response_id, _language, _answers in batch]
+            replaced += connection.execute(t.delete().where(t.c.id.in_(ids))).rowcount
+        _insert(connection, t, rows)
+        written += len(rows)
+    if misfits:
+        log.warning(
+            "%d responses have answers the questionnaire does not know: results are counted "
+            "from the answers (slower) until the questionnaire knows them and "
+            "`flask --app survey rebuild-result-counts` is run.",
+            misfits,
+        )
+    counter = CHANGE_COUNTERS
+    connection.execute(
+        update(counter)
+        .where(counter.c.name == found.table.name)
+        .values(value=counter.c.value + written - replaced)
+    )
+    return written
+
+
+def _answer_batches(
+    connection: Connection, response_ids: Sequence[int] | None
+) -> Iterator[list[tuple[int, str, list[AnswerRow]]]]:
+    """(id, language, answer rows) of the responses marked counted (among `response_ids`, or
+    all of them), BATCH responses at a time, in id order."""
+    r, a = RESPONSES, ANSWERS
+    counted = select(r.c.id, r.c.language).where(r.c.counted == true())
+    if response_ids is None:
+        every = counted.with_only_columns(r.c.id).order_by(r.c.id)
+        wanted: list[int] = list(connection.execute(every).scalars())
+    else:
+        wanted = sorted(set(response_ids))
+    answers = select(a.c.response_id, a.c.question, a.c.option, a.c.rank, a.c.text != "")
+    for start in range(0, len(wanted), BATCH):
+        chunk = wanted[start : start + BATCH]
+        low, high = chunk[0], chunk[-1]
+        languages = dict(connection.execute(counted.where(r.c.id.between(low, high))).all())
+        keep = languages.keys() & set(chunk)
+        grouped: dict[int, list[AnswerRow]] = {response_id: [] for response_id in keep}
+        for response_id, question, option, rank, words in connection.execute(
+            answers.where(a.c.response_id.between(low, high))
+        ):
+            if response_id in keep:
+                text_given = WORDS if words else None
+                grouped[response_id].append(AnswerRow(question, option, rank, text_given))
+        yield [(i, languages[i], grouped[i]) for i in sorted(keep)]
+
+
+def _insert(connection: Connection, table: Table, rows: list[tuple]) -> None:
+    if not rows:
+        return
+    if connection.dialect.name == "postgresql":
+        driver = connection.connection.driver_connection
+        assert driver is not None
+        names = ", ".join(f'"{column.name}"' for column in table.columns)
+        with driver.cursor().copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    columns = [column.name for column in table.columns]
+    connection.execute(insert(table), [dict(zip(columns, row, strict=True)) for row in rows])
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def usable() -> Layout | None:
+    """The layout, when its table holds a row for every submitted response counted so far.
+
+    The rows written (`change_counters`), less those of responses counted but no longer
+    submitted, must be the submitted responses less those not counted yet (a response
+    marked counted by hand, or one whose answers fit no slot, has no row). A row deleted
+    with its response makes the rows written too many: counted from the answers until a
+    rebuild, like any other mismatch.
+    """
+    found = current_layout()
+    if found is None:
+        return None
+    r = RESPONSES
+    submitted = select(func.count()).where(*matching(Filters(), r))
+    new = submitted.where(r.c.counted == false())
+    held, gone, present, waiting = db.session.execute(
+        select(
+            _held(found.table.name),
+            _gone_count(),
+            submitted.scalar_subquery(),
+            new.scalar_subquery(),
+        )
+    ).one()
+    if held is None or held - gone != present - waiting:
+        return None
+    return found
+
+
+def _gone() -> Select:
+    """Ids of the responses counted into the results that no longer count (excluded)."""
+    r = RESPONSES
+    return select(r.c.id).where(r.c.counted == true(), not_(and_(*matching(Filters(), r))))
+
+
+def _gone_count() -> Any:
+    return select(func.count()).select_from(_gone().subquery()).scalar_subquery()
+
+
+@dataclass(frozen=True)
+class Population:
+    """The selected rows: the table, the conditions, the segment column and its decoder."""
+
+    table: Table
+    where: list[Any]
+    segment: Any
+    decode: Callable[[Any], str | None]
+
+    def segment_of(self, response_id: Any) -> Any:
+        """The segment value of one response if selected, else NULL: a lookup of its row by
+        its id, per row of the caller's query (a scalar subquery with LIMIT 1, which
+        PostgreSQL does not turn into a join planned from a guessed number of rows)."""
+        t = self.table
+        found = select(self.segment).where(t.c.id == response_id, *self.where).limit(1)
+        return found.scalar_subquery()
+
+
+def serves(found: Layout, filters: Filters, segment: str | None) -> bool:
+    """Whether the rows can select this request: they hold no submission time, and a
+    segment must be a question of their own (not one option of it, `?compare=q6.government`)."""
+    if filters.submitted_from or filters.submitted_to:
+        return False
+    return segment in (None, LANGUAGE) or segment in found.codes
+
+
+def population(found: Layout, filters: Filters, segment: str | None) -> Population:
+    """The rows of the submitted responses matching the filters, with their segment.
+
+    The language and the filters without a slot condition go through `matching` applied to
+    the table itself (its `id` and `language` are the response's); responses that were
+    counted but no longer meet `matching` (excluded) are left out.
+    """
+    t = found.table
+    questionnaire = results_questionnaire()
+    on_rows, elsewhere = [], []
+    for code, options in filters.answers:
+        condition = None
+        if code in found.codes:
+            columns = found.slot_columns(code)
+            condition = questionnaire.question(code).slot_condition(columns, options)
+        if condition is None:
+            elsewhere.append((code, options))
+        else:
+            on_rows.append(condition)
+    where = [
+        *matching(Filters(filters.language, tuple(elsewhere)), t, statuses=None),
+        *on_rows,
+        t.c.id.not_in(_gone()),
+    ]
+    decode: Callable[[Any], str | None]
+    if segment is None:
+        seg: Any = literal("")
+        decode = str
+    elif segment == LANGUAGE:
+        seg = t.c.language
+        decode = str
+    else:
+        seg = found.slot_columns(segment)[0]
+        decode = questionnaire.question(segment).slot_segment
+        where.append(seg != 0)
+    return Population(t, where, seg, decode)
+
+
+def count(found: Layout, filters: Filters, segment: str | None) -> dict[str, Figures]:
+    """The figures of the submitted responses per segment value, from their rows (drafts and
+    coded figures are the caller's).
+
+    Each packed column's groups are unpacked with numpy: per slot, respondents per (segment,
+    value) in one `bincount`, and the question adds each non-zero count to its figures.
+    """
+    people = population(found, filters, segment)
+    per_segment: dict[str, Figures] = defaultdict(Figures)
+    for pack, groups in enumerate(_grouped(found, people)):
+        if not groups:
+            continue
+        segments, languages, found_keys, found_counts = zip(*groups, strict=True)
+        values, positions = numpy.unique(numpy.array(segments, dtype=object), return_inverse=True)
+        named = [people.decode(value) for value in values.tolist()]
+        keys = numpy.array(found_keys, dtype=numpy.int64)
+        counts = numpy.array(found_counts, dtype=numpy.int64)
+        if pack == 0:  # grouped with the language too: the totals
+            for position, language, n in zip(
+                positions.tolist(), languages, found_counts, strict=True
+            ):
+                if (label := named[position]) is not None:
+                    per_segment[label].total += n
+                    per_segment[label].languages[language] += n
+        for place in found.places_in(pack):
+            combined = positions * place.size + (keys // place.multiplier) % place.size
+            sums = numpy.bincount(combined, weights=counts, minlength=len(values) * place.size)
+            for index in numpy.flatnonzero(sums).tolist():
+                position, value = divmod(index, place.size)
+                if (label := named[position]) is not None:
+                    figures = per_segment[label]
+                    place.question.add_slot_count(place.slot, value, int(sums[index]), figures)
+    return per_segment
+
+
+def _grouped(found: Layout, people: Population) -> list[list[tuple[Any, str, int, int]]]:
+    """Per packed column, its groups: (segment value, language, key, respondents).
+
+    The first column is grouped with the language as well (its groups give the totals); the
+    others' language is "".
+    """
+    t, packs = people.table, found.packs
+    seg = people.segment.label("seg")
+    groups: list[list[tuple[Any, str, int, int]]] = [[] for _ in packs]
+    if db.session.get_bind().dialect.name == "postgresql":
+        # One scan and a hash table per grouping set.
+        sets = [f"(seg, {t.c.language.name}, {packs[0].name})"]
+        sets += [f"(seg, {column.name})" for column in packs[1:]]
+        query = (
+            select(seg, t.c.language, *packs, func.count())
+            .where(*people.where)
+            .group_by(text(f"GROUPING SETS ({', '.join(sets)})"))
+        )
+        for seg_value, language, *keys, n in _without_jit(query):
+            pack = next(number for number, key in enumerate(keys) if key is not None)
+            groups[pack].append((seg_value, language or "", keys[pack], n))
+        return groups
+    # SQLite: the selected rows once (a CTE used several times is materialised), then a
+    # GROUP BY per packed column.
+    selected = select(seg, t.c.language, *packs).where(*people.where).cte("selected")
+    queries = []
+    for number, pack in enumerate(packs):
+        column = selected.c[pack.name]
+        spoken: Any = selected.c.language if number == 0 else literal("")
+        by = (selected.c.seg, selected.c.language) if number == 0 else (selected.c.seg,)
+        queries.append(
+            select(literal(number), selected.c.seg, spoken, column, func.count()).group_by(
+                *by, column
+            )
+        )
+    for number, seg_value, language, key, n in db.session.execute(union_all(*queries)):
+        groups[number].append((seg_value, language, key, n))
+    return groups
+
+
+def _without_jit(query: Select) -> list[Any]:
+    """Run a query without JIT compilation (it costs more than it saves here) and with room
+    for its hash tables; the settings are restored afterwards."""
+    session = db.session
+    saved = session.execute(
+        text("SELECT current_setting('jit'), current_setting('work_mem')")
+    ).one()
+    settings = text("SELECT set_config('jit', :jit, true), set_config('work_mem', :memory, true)")
+    session.execute(settings, {"jit": "off", "memory": "64MB"})
+    rows = session.execute(query).all()
+    session.execute(settings, {"jit": saved[0], "memory": saved[1]})
+    return list(rows)
