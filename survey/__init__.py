@@ -17,6 +17,7 @@ from survey import database, i18n, questionnaire, security
 from survey.config import DefaultConfig
 from survey.extensions import babel, csrf, db, limiter, login_manager, migrate
 from survey.form_input import SurveyRequest
+from survey.jobs import queue as jobs_queue
 from survey.open_answers import coding
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
@@ -114,12 +115,14 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     limiter.init_app(app)
     security.register_headers(app)
+    jobs_queue.register(app)
 
 
 def register_blueprints(app: Flask) -> None:
     from survey.api import bp as api_bp
     from survey.auth import bp as auth_bp
     from survey.exports import bp as export_bp
+    from survey.jobs.views import bp as jobs_bp
     from survey.respondent import bp as respondent_bp
     from survey.results import bp as results_bp
 
@@ -127,22 +130,28 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(results_bp)
     app.register_blueprint(export_bp)
+    app.register_blueprint(jobs_bp)
     app.register_blueprint(api_bp)
     # Rate limits are on the sign-in view only (see the function).
     security.confine_rate_limiter(app, auth_bp.name)
     # The API authenticates with bearer tokens and takes no cookies, so CSRF does not apply.
     csrf.exempt(api_bp)
+    # Starting an export job takes a bearer token instead of a CSRF token (checked in the
+    # blueprint: survey.exports.views.csrf_unless_bearer).
+    csrf.exempt(export_bp)
 
 
 def register_commands(app: Flask) -> None:
     from survey import demo
     from survey.auth import commands as auth_commands
     from survey.exports import commands as export_commands
+    from survey.jobs import commands as job_commands
     from survey.respondent import commands as respondent_commands
     from survey.results import commands as result_commands
 
     auth_commands.register(app)
     export_commands.register(app)
+    job_commands.register(app)
     respondent_commands.register(app)
     result_commands.register(app)
     demo.register(app)

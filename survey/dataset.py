@@ -9,6 +9,7 @@ pass filters and options in.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import groupby
 from operator import itemgetter
@@ -34,14 +35,33 @@ from survey.questionnaire.columns import (
     RANK,
     SET,
     TEXT,
-    TRANSLATION_LANGUAGE,
     Column,
     encoding_plan,
+    label_languages,
 )
 from survey.selection import Filters, matching
 
 CHUNK_SIZE = 2000
 TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+
+@dataclass(frozen=True)
+class Period:
+    """Submitted from `since` (inclusive) until `until` (exclusive), either end open."""
+
+    since: datetime | None = None
+    until: datetime | None = None
+
+    def clauses(self) -> list[Any]:
+        found = []
+        if self.since is not None:
+            found.append(Response.submitted_at >= self.since)
+        if self.until is not None:
+            found.append(Response.submitted_at < self.until)
+        return found
+
+    def __bool__(self) -> bool:
+        return self.since is not None or self.until is not None
 
 
 def columns(include_contact: bool = False) -> tuple[Column, ...]:
@@ -79,6 +99,8 @@ def parse_timestamp(text: str) -> datetime:
 
 #: (id, uuid, language, started_at, submitted_at): timestamps already formatted as text.
 ResponseMeta = tuple[int, str, str, str | None, str | None]
+#: (answer id, language) -> the answer's translation into that language.
+Translations = Mapping[tuple[int, str], str]
 #: (answer id, response id, question, option, rank, text) of one stored answer.
 AnswerCells = tuple[int | None, int | None, str, str, int | None, str | None]
 _RESPONSE_ID = itemgetter(1)
@@ -101,8 +123,10 @@ def iter_responses(
     chunk_size: int = CHUNK_SIZE,
     include_codings: bool = True,
     recoded: bool = False,
-) -> Iterator[tuple[ResponseMeta, Sequence[AnswerCells], Mapping[int, str]]]:
-    """Submitted responses in id order, with their answers and English translations.
+    period: Period = Period(),
+) -> Iterator[tuple[ResponseMeta, Sequence[AnswerCells], Translations]]:
+    """Submitted responses in id order, with their answers and their translations into each
+    configured language (keyed by answer id and language).
 
     Keyset pagination (`id > last`, `chunk_size` responses at a time) and one answer query
     per chunk keep memory flat however many responses there are; answers come ordered by
@@ -115,7 +139,7 @@ def iter_responses(
     dialect = connection.dialect.name
     # The status is checked in Python: with `status = 'submitted'` in the WHERE clause SQLite
     # walks the status index and sorts every chunk instead of following the primary key.
-    clauses = matching(filters or Filters(), RESPONSES, statuses=None)
+    clauses = matching(filters or Filters(), RESPONSES, statuses=None) + period.clauses()
     started = _timestamp_text(Response.started_at, dialect)
     submitted = _timestamp_text(Response.submitted_at, dialect)
     python_format = dialect not in ("sqlite", "postgresql")
@@ -134,9 +158,9 @@ def iter_responses(
     if not include_contact:
         answers_query = answers_query.where(Answer.question.not_in(personal_questions()))
     translations_query = (
-        select(Translation.answer_id, Translation.text)
+        select(Translation.answer_id, Translation.language, Translation.text)
         .join(Answer, Answer.id == Translation.answer_id)
-        .where(Translation.language == TRANSLATION_LANGUAGE)
+        .where(Translation.language.in_(label_languages()))
     )
     if clauses:
         # Filtered: the chunk's ids may be far apart, so name them.
@@ -176,7 +200,10 @@ def iter_responses(
             for answer_id, response_id, field, code in connection.execute(codings_query, params):
                 cells = (answer_id, response_id, coded_code(field), code, None, None)
                 by_response.setdefault(response_id, []).append(cells)
-        translations = dict(connection.execute(translations_query, params).all())
+        translations = {
+            (answer_id, language): text
+            for answer_id, language, text in connection.execute(translations_query, params)
+        }
         for row in chunk:
             meta = tuple(row[:5])
             if python_format:
@@ -190,16 +217,23 @@ def iter_long_rows(
     include_contact: bool = False,
     chunk_size: int = CHUNK_SIZE,
     recoded: bool = False,
-) -> Iterator[tuple[str, str, str, int | None, str | None]]:
-    """(response_id, question, option, rank, text) rows, responses in id order."""
+    period: Period = Period(),
+) -> Iterator[tuple[ResponseMeta, str, str, int | None, str | None]]:
+    """(response, question, option, rank, text) rows, responses in id order."""
     questions = current_questionnaire().questions
     order = {q.code: position for position, q in enumerate(questions)}
-    chunks = iter_responses(filters, include_contact, chunk_size, False, recoded)
+    chunks = iter_responses(filters, include_contact, chunk_size, False, recoded, period)
     for meta, answers, _translations in chunks:
         for _id, _response, question, option, rank, text in sorted(
             answers, key=lambda cells: (order.get(cells[2], len(order)), cells[3])
         ):
-            yield meta[1], question, option, rank, text
+            yield meta, question, option, rank, text
+
+
+def count_responses(filters: Filters | None = None, period: Period = Period()) -> int:
+    """How many submitted responses the filters and period select (for progress bars)."""
+    clauses = matching(filters or Filters(), RESPONSES) + period.clauses()
+    return db.session.scalar(select(func.count()).select_from(RESPONSES).where(*clauses)) or 0
 
 
 # --------------------------------------------------------------------------- wide rows
@@ -235,7 +269,7 @@ class RowEncoder:
         self,
         meta: ResponseMeta,
         answers: Iterable[AnswerCells],
-        translations: Mapping[int, str] | None = None,
+        translations: Translations | None = None,
     ) -> list[Any]:
         """The wide row; `answers` must come grouped by question (as `iter_responses` gives)."""
         row: list[Any] = [None] * self.width
@@ -263,7 +297,7 @@ class RowEncoder:
                 elif action == TEXT:
                     row[index] = escape(text) if escape and text else text
                 elif translations and answer_id is not None:
-                    translation = translations.get(answer_id)
+                    translation = translations.get((answer_id, value))
                     row[index] = escape(translation) if escape and translation else translation
         return row
 
@@ -274,9 +308,10 @@ def wide_rows(
     labels: str | None = None,
     chunk_size: int = CHUNK_SIZE,
     recoded: bool = False,
+    period: Period = Period(),
 ) -> Iterator[list[Any]]:
     encoder = RowEncoder(include_contact, labels)
-    chunks = iter_responses(filters, include_contact, chunk_size, recoded=recoded)
+    chunks = iter_responses(filters, include_contact, chunk_size, recoded=recoded, period=period)
     for meta, answers, translations in chunks:
         yield encoder.encode(meta, answers, translations)
 
@@ -294,6 +329,11 @@ CODEBOOK_HEADER = (
     "code",
     "label_en",
     "label_ru",
+    "value",
+    "asked_when_en",
+    "asked_when_ru",
+    "description_en",
+    "description_ru",
 )
 
 
@@ -309,8 +349,14 @@ def codebook_rows(include_contact: bool = True) -> Iterator[tuple[str, ...]]:
             column.subject("en"),
             column.subject("ru"),
         )
+        about = (
+            column.routing("en"),
+            column.routing("ru"),
+            column.describe("en"),
+            column.describe("ru"),
+        )
         for code, english, russian in column.codebook_codes():
-            yield (*base, code, english, russian)
+            yield (*base, code, english, russian, column.codebook_value(code), *about)
 
 
 # --------------------------------------------------------------------------- codings
@@ -318,7 +364,9 @@ def codebook_rows(include_contact: bool = True) -> Iterator[tuple[str, ...]]:
 CODED_HEADER = ("response_id", "field", "category", "coder", "coded_at")
 
 
-def iter_codings(filters: Filters | None = None) -> Iterator[tuple[str, str, str, str, str]]:
+def iter_codings(
+    filters: Filters | None = None, period: Period = Period()
+) -> Iterator[tuple[str, str, str, str, str]]:
     """(response_id, open field, category code, coder's e-mail, coded_at) of every coding of a
     submitted response's open answer, responses in id order (the long `coded_answers.csv`)."""
     connection = db.session.connection()
@@ -336,7 +384,11 @@ def iter_codings(filters: Filters | None = None) -> Iterator[tuple[str, str, str
             .join(Response, Response.id == Answer.response_id)
             .outerjoin(User, User.id == CODINGS.c.coded_by_id)
         )
-        .where(*matching(filters or Filters(), RESPONSES), CATEGORIES.c.deleted_at.is_(None))
+        .where(
+            *matching(filters or Filters(), RESPONSES),
+            *period.clauses(),
+            CATEGORIES.c.deleted_at.is_(None),
+        )
         .order_by(Response.id, CATEGORIES.c.field, CATEGORIES.c.position)
         .execution_options(yield_per=CHUNK_SIZE)
     )

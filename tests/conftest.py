@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
 from collections.abc import Iterator
 
 import psycopg
@@ -28,6 +29,7 @@ BACKENDS = [
     s.strip() for s in os.environ.get("SURVEY_TEST_BACKENDS", "sqlite,postgresql").split(",")
 ]
 TABLES = [
+    "jobs",
     "result_counts",
     "access_log",
     "change_counters",
@@ -44,6 +46,7 @@ TABLES = [
     "users",
     "responses",
 ]
+JOBS_DIR = tempfile.mkdtemp(prefix="survey-test-jobs-")
 CSRF_PATTERN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
@@ -122,6 +125,10 @@ def _test_config(uri: str) -> dict:
         # Tests sign in, and start drafts, many times a minute from one address.
         "LOGIN_RATE_LIMIT": "1000 per minute",
         "START_RATE_LIMIT": "100000 per minute",
+        # Background jobs run as they are started, inside the request (tests/jobs starts
+        # real workers); their files go to a folder of this test process.
+        "JOBS_QUEUE_URI": "immediate",
+        "JOBS_DIR": JOBS_DIR,
     }
 
 
