@@ -152,9 +152,13 @@ def _belongs(column: Column, questions: set[str]) -> bool:
     return owner.code in questions or owner.numbered_as() in questions
 
 
-def _wide_rows(options: ExportOptions, escape: Callable[[str], str] | None) -> Iterator[list[Any]]:
+def _wide_rows(
+    options: ExportOptions, escape: Callable[[str], str] | None, codes: bool = False
+) -> Iterator[list[Any]]:
+    """The selected cells of each row; with `codes`, codes whatever `labels` says."""
     selection = Selection.of(options)
-    encode = dataset.RowEncoder(options.include_contact, options.labels, escape).encode
+    labels = None if codes else options.labels
+    encode = dataset.RowEncoder(options.include_contact, labels, escape).encode
     for meta, answers, translations in dataset.iter_responses(
         options.filters, options.include_contact, recoded=options.recoded, period=options.period
     ):
@@ -372,7 +376,7 @@ def _stat_frame(
         for values in cells:
             values.clear()
 
-    for done, row in enumerate(_wide_rows(options, None), start=1):
+    for done, row in enumerate(_wide_rows(options, None, codes=True), start=1):
         for values, convert, cell in zip(cells, converters, row, strict=True):
             values.append(convert(cell))
         if done % FRAME_BLOCK == 0:
