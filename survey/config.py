@@ -85,3 +85,5 @@ class DefaultConfig:
     JOBS_HEARTBEAT_SECONDS = 5
     JOBS_STALE_SECONDS = 60
     JOBS_MAX_ATTEMPTS = 3
+    #: Modules that register more kinds of job (the exports register theirs themselves).
+    JOBS_MODULES: tuple[str, ...] = ()

@@ -16,6 +16,7 @@ stalled jobs (their worker killed or restarted) are run again, expired files del
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import threading
@@ -117,6 +118,10 @@ def _huey(app: Flask) -> Huey:
 
 
 def register(app: Flask) -> None:
+    """The app's queue; the modules in JOBS_MODULES are imported so that the kinds of job
+    they register (`survey.jobs.register`) are known to web processes and workers alike."""
+    for module in app.config.get("JOBS_MODULES") or ():
+        importlib.import_module(module)
     app.extensions["survey_jobs"] = Queue(app)
 
 
