@@ -187,9 +187,13 @@ def r_literal(text: str) -> str:
 def rscript():
     """R with haven (apt-get install r-base-core r-cran-haven); required under CI."""
     path = shutil.which("Rscript")
-    ok = path and subprocess.run(
-        [path, "-e", "library(haven)"], capture_output=True, check=False
-    ).returncode == 0
+    ok = (
+        path
+        and subprocess.run(
+            [path, "-e", "library(haven)"], capture_output=True, check=False
+        ).returncode
+        == 0
+    )
     if not ok:
         if os.environ.get("CI") == "true":
             pytest.fail("Rscript with haven is required under CI=true")
@@ -206,9 +210,7 @@ def rscript():
             env=environment,
         )
         assert result.returncode == 0, result.stderr
-        return dict(
-            line.split("=", 1) for line in result.stdout.splitlines() if "=" in line
-        )
+        return dict(line.split("=", 1) for line in result.stdout.splitlines() if "=" in line)
 
     return run
 
