@@ -2,6 +2,8 @@
 
     python -m bench.bench_export                       # 100,000 responses, SQLite and PostgreSQL
     python -m bench.bench_export --n 20000 --backends sqlite --paths /export/answers.csv
+    python -m bench.bench_export --coded q9,q13 --categories 10 \\
+        --paths /export/responses.csv,/export/coded_answers.csv
     python -m bench.bench_export --database-uri postgresql+psycopg://postgres@127.0.0.1/big \\
         --label branch                                 # an already seeded database
     /work/main/.venv/bin/python bench/bench_export.py --app-root /work/main --label main ...
@@ -25,6 +27,8 @@ peak memory < 500 MB for every export; the streamed CSV's first byte < 1 s.
 
 `--app-root` benchmarks another checkout (e.g. a worktree of the previous main) with the
 interpreter running this script: run both back to back on the same database.
+`--coded FIELDS` first gives each open field `--categories` categories and codes every answer
+of it into one or two of them (so the wide files carry a 0/1 column per category).
 """
 
 from __future__ import annotations
@@ -101,6 +105,47 @@ class MemorySampler(threading.Thread):
         self._stop_event.set()
         self.join()
         return self.peak, self.hwm
+
+
+# Run in the app: categories through the coding module, codings in bulk (one or two per answer).
+CODE_ANSWERS = """
+import sys
+from sqlalchemy import insert
+from survey import create_app
+from survey.extensions import db
+from survey.models import Coding
+from survey.open_answers import coding
+
+fields, per_field = sys.argv[1].split(","), int(sys.argv[2])
+with create_app().app_context():
+    for field in fields:
+        categories = [
+            coding.create_category(field, {"en": f"Category {k + 1}"}).id for k in range(per_field)
+        ]
+        answers = coding.listed_ids(field, coding.Conditions())
+        rows = [
+            {"answer_id": answer, "category_id": categories[(i + step) % per_field]}
+            for i, answer in enumerate(answers)
+            for step in ((0, 1) if i % 3 == 0 else (0,))
+        ]
+        for start in range(0, len(rows), 5000):
+            db.session.execute(insert(Coding), rows[start : start + 5000])
+        coding.bump_version()
+        db.session.commit()
+        print(field, len(answers), "answers,", len(rows), "codings")
+"""
+
+
+def code_answers(uri: str, fields: str, per_field: int) -> str:
+    result = subprocess.run(
+        [sys.executable, "-c", CODE_ANSWERS, fields, str(per_field)],
+        cwd=common.ROOT,
+        env=app_env(uri),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout.strip().replace("\n", "; ")
 
 
 def make_token(uri: str) -> str:
@@ -210,6 +255,8 @@ def run_backend(backend: str, args, paths: list[str], workdir: Path) -> list[dic
         print(f"{backend}: seeded in {time.perf_counter() - started:.1f} s", flush=True)
     else:
         common.migrate(uri)
+    if args.coded:
+        print(f"  coded: {code_answers(uri, args.coded, args.categories)}", flush=True)
     submitted = scalar(uri, "SELECT count(*) FROM responses WHERE status = 'submitted'")
     print(f"{backend} ({args.label}): {submitted} submitted responses", flush=True)
     token = make_token(uri)
@@ -249,10 +296,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n", type=int, default=100_000, help="responses to seed")
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--paths", default=DEFAULT_PATHS, help="comma-separated")
-    parser.add_argument("--database-uri", help="use this seeded database (one backend)")
+    parser.add_argument(
+        "--uri",
+        "--database-uri",
+        dest="database_uri",
+        help="use this seeded database (one backend)",
+    )
     parser.add_argument("--app-root", help="benchmark the checkout in this folder")
     parser.add_argument("--label", default="this checkout", help="name of the run in the table")
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
+    parser.add_argument("--coded", default="", help="open fields to code first, e.g. q9,q13")
+    parser.add_argument("--categories", type=int, default=10, help="categories per coded field")
     args = parser.parse_args(argv)
     if args.app_root:
         common.ROOT = Path(args.app_root).resolve()
@@ -266,26 +320,47 @@ def main(argv: list[str] | None = None) -> int:
             results += run_backend(backend, args, paths, Path(tmp))
     print()
     print_table(
-        ["backend", "app", "path", "rows", "MB", "first byte s", "total s", "CPU s",
-         "load", "peak RSS MB", "VmHWM MB"],
+        [
+            "backend",
+            "app",
+            "path",
+            "rows",
+            "MB",
+            "first byte s",
+            "total s",
+            "CPU s",
+            "load",
+            "peak RSS MB",
+            "VmHWM MB",
+        ],
         [
             [
-                r["backend"], r["label"], r["path"] + (" (job)" if r["job"] else ""),
-                "-" if r["rows"] is None else r["rows"], f"{r['mb']:.1f}",
+                r["backend"],
+                r["label"],
+                r["path"] + (" (job)" if r["job"] else ""),
+                "-" if r["rows"] is None else r["rows"],
+                f"{r['mb']:.1f}",
                 "-" if r["first_byte_s"] is None else f"{r['first_byte_s']:.3f}",
-                f"{r['total_s']:.1f}", f"{r['cpu_s']:.1f}", f"{r['load']:.1f}",
-                f"{r['rss_peak_mb']:.0f}", f"{r['vmhwm_mb']:.0f}",
+                f"{r['total_s']:.1f}",
+                f"{r['cpu_s']:.1f}",
+                f"{r['load']:.1f}",
+                f"{r['rss_peak_mb']:.0f}",
+                f"{r['vmhwm_mb']:.0f}",
             ]
             for r in results
         ],
         markdown=args.markdown,
     )
     failed = [
-        r for r in results
+        r
+        for r in results
         if (r["path"].split("?")[0].endswith("responses.csv") and r["rows"] != r["expected_rows"])
         or max(r["rss_peak_mb"], r["vmhwm_mb"]) >= TARGET_PEAK_MB
-        or (r["first_byte_s"] is not None and r["path"].endswith(".csv")
-            and r["first_byte_s"] >= TARGET_FIRST_BYTE_S)
+        or (
+            r["first_byte_s"] is not None
+            and r["path"].endswith(".csv")
+            and r["first_byte_s"] >= TARGET_FIRST_BYTE_S
+        )
     ]
     for r in failed:
         print(f"MISSED a target or a row count: {r['backend']} {r['label']} {r['path']}")

@@ -170,12 +170,21 @@ def iter_responses(
         in_chunk = Answer.response_id.between(bindparam("low"), bindparam("high"))
     answers_query = answers_query.where(in_chunk)
     translations_query = translations_query.where(in_chunk)
-    coded_fields = current_questionnaire().coded_fields if include_codings else ()
+    questionnaire = current_questionnaire()
+    coded_fields = questionnaire.coded_fields if include_codings else ()
+    coded_questions = {f.question for f in questionnaire.open_fields if f.field in coded_fields}
+    # By the ids of the chunk's open answers, on the codings' primary key: a join on the
+    # chunk's range lets PostgreSQL, with statistics older than a bulk of new codings, walk
+    # every coding once per chunk (21 s instead of 5 s for 100,000 responses).
     codings_query = (
-        select(CODINGS.c.answer_id, Answer.response_id, CATEGORIES.c.field, CATEGORIES.c.code)
-        .select_from(CODINGS.join(CATEGORIES).join(Answer, Answer.id == CODINGS.c.answer_id))
-        .where(in_chunk, CATEGORIES.c.deleted_at.is_(None), CATEGORIES.c.field.in_(coded_fields))
-        .order_by(Answer.response_id, CATEGORIES.c.field, CATEGORIES.c.position)
+        select(CODINGS.c.answer_id, CATEGORIES.c.field, CATEGORIES.c.code)
+        .select_from(CODINGS.join(CATEGORIES))
+        .where(
+            CODINGS.c.answer_id.in_(bindparam("answers", expanding=True)),
+            CATEGORIES.c.deleted_at.is_(None),
+            CATEGORIES.c.field.in_(coded_fields),
+        )
+        .order_by(CODINGS.c.answer_id, CATEGORIES.c.field, CATEGORIES.c.position)
     )
     last = 0
     while True:
@@ -196,8 +205,11 @@ def iter_responses(
         by_response = {
             response_id: list(group) for response_id, group in groupby(rows, key=_RESPONSE_ID)
         }
-        if coded_fields:
-            for answer_id, response_id, field, code in connection.execute(codings_query, params):
+        open_answers = {row[0]: row[1] for row in rows if row[2] in coded_questions}
+        if open_answers:
+            codings = connection.execute(codings_query, {"answers": list(open_answers)})
+            for answer_id, field, code in codings:
+                response_id = open_answers[answer_id]
                 cells = (answer_id, response_id, coded_code(field), code, None, None)
                 by_response.setdefault(response_id, []).append(cells)
         translations = {

@@ -39,10 +39,14 @@ STAFF_PAGES = [
     "/results/?compare=q2",
     "/results/answers/q8",
     "/results/translations",
-    "/results/categories?question=q9",
+    "/results/coding/",
+    "/results/coding/q9",
+    "/results/coding/q9/agreement",
     "/export/",
     "/api/results",
     "/api/version",
+    "/api/coding/q9/categories",
+    "/api/coding/q9/answers",
 ]
 
 

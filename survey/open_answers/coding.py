@@ -784,6 +784,40 @@ def code_independently(
     )
     db.session.add(CoderReview(answer_id=answer_id, coder_id=coder.id))
     db.session.flush()
+    _settle_when_agreed(field, answer_id, coder)
+
+
+def _settle_when_agreed(field: OpenField, answer_id: int, coder: User) -> None:
+    """Once both coders have coded the answer and chose the same categories, those become its
+    coding (what the figures count). Where they differ, the coding waits for the agreed
+    categories chosen on the agreement page."""
+    setup = coding_setup(field.field)
+    assert setup is not None
+    coders = (setup.first_coder_id, setup.second_coder_id)
+    reviewed = db.session.scalar(
+        select(func.count()).where(
+            CoderReview.answer_id == answer_id, CoderReview.coder_id.in_(coders)
+        )
+    )
+    if (reviewed or 0) < 2:
+        return
+    ticks: dict[int | None, set[int]] = {c: set() for c in coders}
+    for coder_id, category_id in db.session.execute(
+        select(CoderCoding.coder_id, CoderCoding.category_id).where(
+            CoderCoding.answer_id == answer_id, CoderCoding.coder_id.in_(coders)
+        )
+    ):
+        ticks[coder_id].add(category_id)
+    agreed = ticks[coders[0]]
+    if agreed != ticks[coders[1]]:
+        return
+    current = codings_of([answer_id]).get(answer_id, set())
+    change_codings(
+        field.field,
+        [(answer_id, c) for c in agreed - current],
+        [(answer_id, c) for c in current - agreed],
+        coder,
+    )
 
 
 @dataclass(frozen=True)

@@ -22,8 +22,8 @@ Fixtures (mark the tests `@pytest.mark.browser`):
 - `page`: `make_page()` — English, 360×740.
 - `screenshot(page, name, max_height=None, element=None)`: a full-page PNG (its top
   `max_height` pixels, or the element matching the `element` selector, when given) in
-  `test-artifacts/screenshots/NAME.png` (gitignored), also copied to `docs/screenshots/`
-  when SURVEY_UPDATE_SCREENSHOTS=1; returns the path.
+  `test-artifacts/screenshots/NAME.png` (gitignored); with SURVEY_UPDATE_SCREENSHOTS=1 also
+  copied to `docs/screenshots/` when the README shows that picture; returns the path.
 - `axe_violations(page)`: what the vendored axe-core finds wrong on the page, as strings
   (an empty list when nothing).
 
@@ -42,6 +42,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -302,12 +303,19 @@ def screenshot():
             page.set_viewport_size(viewport)
         else:
             page.screenshot(path=str(path), full_page=full_page)
-        if os.environ.get("SURVEY_UPDATE_SCREENSHOTS") == "1":
+        if os.environ.get("SURVEY_UPDATE_SCREENSHOTS") == "1" and name in readme_pictures():
             DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, DOCS_SCREENSHOTS / path.name)
         return path
 
     return take
+
+
+def readme_pictures() -> set[str]:
+    """The screenshots the README shows: only those are kept in the repository (the rest of
+    a run's pictures stay in test-artifacts/, which is not)."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    return set(re.findall(r"docs/screenshots/([\w-]+)\.png", readme))
 
 
 AXE_SCRIPT = "/static/vendor/axe-core/axe.min.js"

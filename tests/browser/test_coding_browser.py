@@ -56,7 +56,7 @@ def coding_server(live_server_factory):
     server = live_server_factory(workers=2)
     for lang, text in ANSWERS:
         submit_over_http(server.url, {"q9": text}, lang)
-    server.run_cli("create-user", EMAIL, "--role", "analyst", input=f"{PASSWORD}\n{PASSWORD}\n")
+    server.run_cli("create-user", EMAIL, "--role", "analyst", "--password-stdin", input=PASSWORD)
     token = server.run_cli("create-token", EMAIL).stdout.strip().splitlines()[-1]
     for code, names in CATEGORIES:
         api(server, token, "POST", "/api/coding/q9/categories", {"code": code, "name": names})

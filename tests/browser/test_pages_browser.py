@@ -1,7 +1,8 @@
 """Every respondent page and every staff page, in Chromium, in English and Russian, on a
 360 px phone and a 1280 px screen: axe-core finds no violation, nothing scrolls sideways,
-nothing is logged to the console. These tests also write docs/screenshots/ (with
-SURVEY_UPDATE_SCREENSHOTS=1): respondent-LANG-WIDTH-PAGE.png and staff-LANG-WIDTH-PAGE.png.
+nothing is logged to the console. Their screenshots, test-artifacts/screenshots/
+respondent-LANG-WIDTH-PAGE.png and staff-LANG-WIDTH-PAGE.png, also refresh the pictures the
+README shows (docs/screenshots/) with SURVEY_UPDATE_SCREENSHOTS=1.
 
 Then what a person meets on the way: the focus on the error summary after a failed
 submit, the tab order, Enter meaning "Next", the language switch on a page with an error,
@@ -177,7 +178,9 @@ def test_every_staff_page(server, make_page, page_problems, screenshot, lang, wi
     look("response")
     page.goto(f"{server.url}/results/translations")
     look("translations")
-    page.goto(f"{server.url}/results/categories?question=q9")
+    page.goto(f"{server.url}/results/coding/")
+    look("coding-index")
+    page.goto(f"{server.url}/results/coding/q9")
     check(page, width)
     if page.locator("tr[data-category]").count() == 0:  # the first of these runs codes some
         page.fill("#name_en", "Financing")
@@ -188,7 +191,11 @@ def test_every_staff_page(server, make_page, page_problems, screenshot, lang, wi
             box.check()
         with page.expect_navigation():
             page.click("form.coding-form button[type=submit]")
-    look("categories")
+    look("coding")
+    page.click("main a[href*='answer=']")
+    look("coding-one-answer")
+    page.goto(f"{server.url}/results/coding/q9/agreement")
+    look("coding-agreement")
     page.goto(f"{server.url}/export/")
     look("export", whole=True)
     # The refused filter is answered 400, which Chromium logs; nothing else is logged.
