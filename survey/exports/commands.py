@@ -53,8 +53,8 @@ def _args(
                 _("%(pair)s: write filters as QUESTION=OPTION, e.g. q2=yes", pair=repr(pair))
             )
         args.add(key.strip(), value.strip())
-    for key, value in options.items():
-        for item in value if isinstance(value, tuple) else (value,):
+    for key, given in options.items():
+        for item in given if isinstance(given, tuple) else (given,):
             if item:
                 args.add(key, item)
     return args

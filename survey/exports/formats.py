@@ -348,8 +348,8 @@ STATA_LABEL_CHARACTERS = 80
 
 @dataclass
 class StatMeta:
-    labels: list[str]
-    value_labels: dict[str, dict[int, str]]
+    labels: list[str | None]
+    value_labels: dict[str, dict[int | float, str]]
     missing: dict[str, list[Any]]
     measure: dict[str, str]
 
@@ -392,7 +392,7 @@ def _stat_frame(
         meta.labels.append(_cut_label(column.variable_label(language), label_limit))
         value_labels = column.stat_value_labels(language)
         if value_labels:
-            meta.value_labels[column.name] = value_labels
+            meta.value_labels[column.name] = {code: label for code, label in value_labels.items()}
         if column.stat_missing():
             meta.missing[column.name] = column.stat_missing()
         measure = column.stat_measure()

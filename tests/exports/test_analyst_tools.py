@@ -4,7 +4,6 @@ labelled with labels that tell them apart, numbers as numbers and times as times
 
 from __future__ import annotations
 
-import io
 import math
 import os
 import shutil
@@ -144,7 +143,7 @@ def test_sav_labels_are_distinct_in_both_languages(app, saved, language):
 def test_one_long_answer_does_not_widen_every_row(app, viewer, make_respondent, tmp_path):
     long_answer = "Библиотека " * 450  # 4,950 characters, about 9,000 bytes of UTF-8
     make_respondent("ru").complete({"q1": "public", "q8": long_answer})
-    for _ in range(3):
+    for __ in range(3):
         make_respondent("en").complete({"q1": "school", "q8": "Short."})
     path = tmp_path / "responses.sav"
     path.write_bytes(download(viewer, "responses.sav").data)
