@@ -262,7 +262,8 @@ def run_backend(backend: str, args, paths: list[str], workdir: Path) -> list[dic
     token = make_token(uri)
     jobs_dir = workdir / "jobs"
     settings = {"JOBS_DIR": str(jobs_dir)}
-    external = backend == "postgresql"
+    # An app without background jobs (the previous main) makes every file in the request.
+    external = backend == "postgresql" and (common.ROOT / "survey" / "jobs").is_dir()
     if external:
         settings.update({"JOBS_WORKER": "external", "JOBS_QUEUE_URI": REDIS_QUEUE})
     results = []
