@@ -17,6 +17,7 @@ from survey import database, i18n, questionnaire, security
 from survey.config import DefaultConfig
 from survey.extensions import babel, csrf, db, limiter, login_manager, migrate
 from survey.form_input import SurveyRequest
+from survey.jobs import queue as jobs_queue
 from survey.open_answers import coding
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
@@ -114,6 +115,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     limiter.init_app(app)
     security.register_headers(app)
+    jobs_queue.register(app)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -121,6 +123,7 @@ def register_blueprints(app: Flask) -> None:
     from survey.auth import bp as auth_bp
     from survey.console import bp as console_bp
     from survey.exports import bp as export_bp
+    from survey.jobs.views import bp as jobs_bp
     from survey.respondent import bp as respondent_bp
     from survey.results import bp as results_bp
 
@@ -128,12 +131,16 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(results_bp)
     app.register_blueprint(export_bp)
+    app.register_blueprint(jobs_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(console_bp)
     # Rate limits are on the sign-in view only (see the function).
     security.confine_rate_limiter(app, auth_bp.name)
     # The API authenticates with bearer tokens and takes no cookies, so CSRF does not apply.
     csrf.exempt(api_bp)
+    # Starting an export job takes a bearer token instead of a CSRF token (checked in the
+    # blueprint: survey.exports.views.csrf_unless_bearer).
+    csrf.exempt(export_bp)
 
 
 def register_commands(app: Flask) -> None:
@@ -141,6 +148,7 @@ def register_commands(app: Flask) -> None:
     from survey.auth import commands as auth_commands
     from survey.console import commands as console_commands
     from survey.exports import commands as export_commands
+    from survey.jobs import commands as job_commands
     from survey.report import commands as report_commands
     from survey.respondent import commands as respondent_commands
     from survey.results import commands as result_commands
@@ -148,6 +156,7 @@ def register_commands(app: Flask) -> None:
     auth_commands.register(app)
     console_commands.register(app)
     export_commands.register(app)
+    job_commands.register(app)
     respondent_commands.register(app)
     result_commands.register(app)
     report_commands.register(app)

@@ -80,3 +80,16 @@ class DefaultConfig:
     # Serve results from the live counters (table result_counts) when they can; False counts
     # every request from the answers (the counters are kept up to date either way).
     RESULT_COUNTS = True
+
+    #: Background jobs (survey.jobs): the queue ("" = a SQLite file in JOBS_DIR, or
+    #: redis://…), who runs them ("embedded" in each web process, or "external":
+    #: `flask jobs-worker`), where finished files are kept and for how long.
+    JOBS_QUEUE_URI = ""
+    JOBS_WORKER = "embedded"
+    JOBS_DIR: str | None = None
+    JOBS_KEEP_SECONDS = 24 * 60 * 60
+    JOBS_HEARTBEAT_SECONDS = 5
+    JOBS_STALE_SECONDS = 60
+    JOBS_MAX_ATTEMPTS = 3
+    #: Modules that register more kinds of job (the exports register theirs themselves).
+    JOBS_MODULES: tuple[str, ...] = ()

@@ -9,6 +9,7 @@ pass filters and options in.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import groupby
 from operator import itemgetter
@@ -36,9 +37,9 @@ from survey.questionnaire.columns import (
     SET,
     STATUS_COLUMN,
     TEXT,
-    TRANSLATION_LANGUAGE,
     Column,
     encoding_plan,
+    label_languages,
 )
 from survey.selection import Filters, matching
 
@@ -46,6 +47,25 @@ CHUNK_SIZE = 2000
 TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 #: Where the status column goes: after response_id, language, started_at, submitted_at.
 STATUS_POSITION = 4
+
+
+@dataclass(frozen=True)
+class Period:
+    """Submitted from `since` (inclusive) until `until` (exclusive), either end open."""
+
+    since: datetime | None = None
+    until: datetime | None = None
+
+    def clauses(self) -> list[Any]:
+        found = []
+        if self.since is not None:
+            found.append(Response.submitted_at >= self.since)
+        if self.until is not None:
+            found.append(Response.submitted_at < self.until)
+        return found
+
+    def __bool__(self) -> bool:
+        return self.since is not None or self.until is not None
 
 
 def columns(include_contact: bool = False, include_excluded: bool = False) -> tuple[Column, ...]:
@@ -92,6 +112,8 @@ def parse_timestamp(text: str) -> datetime:
 
 #: (id, uuid, language, started_at, submitted_at, status): timestamps formatted as text.
 ResponseMeta = tuple[int, str, str, str | None, str | None, str]
+#: (answer id, language) -> the answer's translation into that language.
+Translations = Mapping[tuple[int, str], str]
 #: (answer id, response id, question, option, rank, text) of one stored answer.
 AnswerCells = tuple[int | None, int | None, str, str, int | None, str | None]
 _RESPONSE_ID = itemgetter(1)
@@ -114,10 +136,12 @@ def iter_responses(
     chunk_size: int = CHUNK_SIZE,
     include_codings: bool = True,
     recoded: bool = False,
+    period: Period = Period(),
     include_excluded: bool = False,
-) -> Iterator[tuple[ResponseMeta, Sequence[AnswerCells], Mapping[int, str]]]:
+) -> Iterator[tuple[ResponseMeta, Sequence[AnswerCells], Translations]]:
     """Submitted responses (and excluded ones with `include_excluded`) in id order, with
-    their answers and English translations.
+    their answers and their translations into each configured language (keyed by answer id
+    and language).
 
     Keyset pagination (`id > last`, `chunk_size` responses at a time) and one answer query
     per chunk keep memory flat however many responses there are; answers come ordered by
@@ -130,7 +154,7 @@ def iter_responses(
     dialect = connection.dialect.name
     # The status is checked in Python: with `status = 'submitted'` in the WHERE clause SQLite
     # walks the status index and sorts every chunk instead of following the primary key.
-    clauses = matching(filters or Filters(), RESPONSES, statuses=None)
+    clauses = matching(filters or Filters(), RESPONSES, statuses=None) + period.clauses()
     started = _timestamp_text(Response.started_at, dialect)
     submitted = _timestamp_text(Response.submitted_at, dialect)
     python_format = dialect not in ("sqlite", "postgresql")
@@ -149,9 +173,9 @@ def iter_responses(
     if not include_contact:
         answers_query = answers_query.where(Answer.question.not_in(personal_questions()))
     translations_query = (
-        select(Translation.answer_id, Translation.text)
+        select(Translation.answer_id, Translation.language, Translation.text)
         .join(Answer, Answer.id == Translation.answer_id)
-        .where(Translation.language == TRANSLATION_LANGUAGE)
+        .where(Translation.language.in_(label_languages()))
     )
     if clauses:
         # Filtered: the chunk's ids may be far apart, so name them.
@@ -204,7 +228,10 @@ def iter_responses(
                 response_id = open_answers[answer_id]
                 cells = (answer_id, response_id, coded_code(field), code, None, None)
                 by_response.setdefault(response_id, []).append(cells)
-        translations = dict(connection.execute(translations_query, params).all())
+        translations = {
+            (answer_id, language): text
+            for answer_id, language, text in connection.execute(translations_query, params)
+        }
         for row in chunk:
             meta = tuple(row[:6])
             if python_format:
@@ -218,19 +245,30 @@ def iter_long_rows(
     include_contact: bool = False,
     chunk_size: int = CHUNK_SIZE,
     recoded: bool = False,
+    period: Period = Period(),
     include_excluded: bool = False,
-) -> Iterator[tuple[Any, ...]]:
-    """(response_id, question, option, rank, text) rows, responses in id order; with
-    `include_excluded`, each row ends with the response's status."""
+) -> Iterator[tuple[ResponseMeta, str, str, int | None, str | None]]:
+    """(response, question, option, rank, text) rows, responses in id order (the response's
+    status is its meta's last item)."""
     questions = current_questionnaire().questions
     order = {q.code: position for position, q in enumerate(questions)}
-    chunks = iter_responses(filters, include_contact, chunk_size, False, recoded, include_excluded)
+    chunks = iter_responses(
+        filters, include_contact, chunk_size, False, recoded, period, include_excluded
+    )
     for meta, answers, _translations in chunks:
-        status = (meta[5],) if include_excluded else ()
         for _id, _response, question, option, rank, text in sorted(
             answers, key=lambda cells: (order.get(cells[2], len(order)), cells[3])
         ):
-            yield meta[1], question, option, rank, text, *status
+            yield meta, question, option, rank, text
+
+
+def count_responses(
+    filters: Filters | None = None, period: Period = Period(), include_excluded: bool = False
+) -> int:
+    """How many responses the filters and period select (for progress bars)."""
+    wanted = statuses(include_excluded)
+    clauses = matching(filters or Filters(), RESPONSES, statuses=wanted) + period.clauses()
+    return db.session.scalar(select(func.count()).select_from(RESPONSES).where(*clauses)) or 0
 
 
 # --------------------------------------------------------------------------- wide rows
@@ -268,7 +306,7 @@ class RowEncoder:
         self,
         meta: ResponseMeta,
         answers: Iterable[AnswerCells],
-        translations: Mapping[int, str] | None = None,
+        translations: Translations | None = None,
     ) -> list[Any]:
         """The wide row; `answers` must come grouped by question (as `iter_responses` gives)."""
         row: list[Any] = [None] * self.width
@@ -298,7 +336,7 @@ class RowEncoder:
                 elif action == TEXT:
                     row[index] = escape(text) if escape and text else text
                 elif translations and answer_id is not None:
-                    translation = translations.get(answer_id)
+                    translation = translations.get((answer_id, value))
                     row[index] = escape(translation) if escape and translation else translation
         return row
 
@@ -309,11 +347,17 @@ def wide_rows(
     labels: str | None = None,
     chunk_size: int = CHUNK_SIZE,
     recoded: bool = False,
+    period: Period = Period(),
     include_excluded: bool = False,
 ) -> Iterator[list[Any]]:
     encoder = RowEncoder(include_contact, labels, include_excluded=include_excluded)
     chunks = iter_responses(
-        filters, include_contact, chunk_size, recoded=recoded, include_excluded=include_excluded
+        filters,
+        include_contact,
+        chunk_size,
+        recoded=recoded,
+        period=period,
+        include_excluded=include_excluded,
     )
     for meta, answers, translations in chunks:
         yield encoder.encode(meta, answers, translations)
@@ -332,6 +376,11 @@ CODEBOOK_HEADER = (
     "code",
     "label_en",
     "label_ru",
+    "value",
+    "asked_when_en",
+    "asked_when_ru",
+    "description_en",
+    "description_ru",
 )
 
 
@@ -349,8 +398,14 @@ def codebook_rows(
             column.subject("en"),
             column.subject("ru"),
         )
+        about = (
+            column.routing("en"),
+            column.routing("ru"),
+            column.describe("en"),
+            column.describe("ru"),
+        )
         for code, english, russian in column.codebook_codes():
-            yield (*base, code, english, russian)
+            yield (*base, code, english, russian, column.codebook_value(code), *about)
 
 
 # --------------------------------------------------------------------------- codings
@@ -359,7 +414,7 @@ CODED_HEADER = ("response_id", "field", "category", "coder", "coded_at")
 
 
 def iter_codings(
-    filters: Filters | None = None, include_excluded: bool = False
+    filters: Filters | None = None, period: Period = Period(), include_excluded: bool = False
 ) -> Iterator[tuple[str, ...]]:
     """(response_id, open field, category code, coder's e-mail, coded_at) of every coding of a
     submitted response's open answer, responses in id order (the long `coded_answers.csv`);
@@ -382,6 +437,7 @@ def iter_codings(
         )
         .where(
             *matching(filters or Filters(), RESPONSES, statuses=statuses(include_excluded)),
+            *period.clauses(),
             CATEGORIES.c.deleted_at.is_(None),
         )
         .order_by(Response.id, CATEGORIES.c.field, CATEGORIES.c.position)

@@ -13,6 +13,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytz
 from babel import Locale
+from babel.core import get_global
 from babel.support import NullTranslations
 from flask import (
     Flask,
@@ -28,8 +29,28 @@ from flask import (
 from flask_babel import format_date, format_datetime, format_time, get_locale, get_translations
 from flask_babel.speaklater import LazyString
 
-# Babel's territory list also holds groupings and private-use codes that are not countries.
-NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "ZZ", "XA", "XB"})
+# Babel's territory list also holds groupings (EU, UN), codes that ISO 3166-1 reserves but does
+# not assign (AC Ascension, CP, CQ, DG, EA, IC, TA, used by other standards) and user-assigned
+# codes (AA, QM-QZ, XA-XZ, ZZ; XK for Kosovo is one). A country is a code ISO 3166-1 assigns:
+# it has a numeric code (CLDR lists them as territory aliases: 516 -> NA) and is not user-assigned.
+NOT_COUNTRIES = frozenset({"EU", "EZ", "UN"})
+
+
+def _user_assigned(code: str) -> bool:
+    return code == "AA" or code == "ZZ" or code[0] == "X" or ("QM" <= code <= "QZ")
+
+
+@cache
+def iso_numeric_codes() -> dict[str, int]:
+    """ISO 3166-1 numeric code of each assigned alpha-2 code (NA -> 516, RU -> 643)."""
+    numeric: dict[str, int] = {}
+    for alias, targets in get_global("territory_aliases").items():
+        if alias.isdigit() and len(alias) == 3 and len(targets) == 1 and len(targets[0]) == 2:
+            code = targets[0]
+            if code not in NOT_COUNTRIES and not _user_assigned(code):
+                numeric.setdefault(code, int(alias))
+    return numeric
+
 
 #: Where a command-line program finds the language of its messages, in POSIX order.
 LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG")
@@ -135,11 +156,7 @@ def _without_accents(ch: str) -> str:
 def countries(language: str) -> tuple[tuple[str, str], ...]:
     """ISO 3166-1 alpha-2 codes with names in `language`, sorted in that language."""
     territories = Locale.parse(language).territories
-    pairs = [
-        (code, name)
-        for code, name in territories.items()
-        if len(code) == 2 and code.isalpha() and code not in NOT_COUNTRIES
-    ]
+    pairs = [(code, name) for code, name in territories.items() if code in iso_numeric_codes()]
     return tuple(sorted(pairs, key=lambda pair: sort_key(pair[1])))
 
 

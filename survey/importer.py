@@ -40,9 +40,38 @@ from survey.exports.neutralise import restore
 from survey.extensions import db
 from survey.models import EXCLUDED, SUBMITTED, Answer, Coding, CodingCategory, Response, Translation
 from survey.questionnaire import LONG_TEXT_LIMIT, AnswerRow, asked_questionnaire, clean_text
-from survey.questionnaire.columns import TRANSLATION_LANGUAGE, CellError
+from survey.questionnaire.columns import CellError
 
 LOOKUP_BATCH = 500
+
+
+#: Times as spreadsheets write them back (all taken as UTC, as the export wrote them).
+SPREADSHEET_TIME_FORMATS = (
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M",
+    "%Y-%m-%d %H:%M",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d %H:%M",
+    "%d.%m.%Y %H:%M:%S",
+    "%d.%m.%Y %H:%M",
+)
+
+
+def parse_spreadsheet_time(text: str) -> datetime | None:
+    """The export's own format, or one of SPREADSHEET_TIME_FORMATS; None for anything else
+    (11/24/2026 is refused: day and month could be either way round)."""
+    try:
+        return parse_timestamp(text)
+    except ValueError:
+        pass
+    value = text.strip().removesuffix("Z").removesuffix("+00:00").strip()
+    for pattern in SPREADSHEET_TIME_FORMATS:
+        try:
+            return datetime.strptime(value, pattern).replace(tzinfo=UTC)
+        except ValueError:
+            continue
+    return None
 
 
 class ImportFileError(Exception):
@@ -74,8 +103,8 @@ class ParsedRow:
     started_at: datetime
     submitted_at: datetime
     rows: list[AnswerRow]
-    #: (question, option) -> English translation text.
-    translations: dict[tuple[str, str], str]
+    #: (question, option, language) -> translation text.
+    translations: dict[tuple[str, str, str], str]
     #: (open field, (question, option) of its answer, category code) of each coding.
     codings: list[tuple[str, tuple[str, str], str]] = field(default_factory=list)
 
@@ -95,6 +124,10 @@ class ImportReport:
 
 class RowRejected(Exception):
     pass
+
+
+def _unchanged(text: str) -> str:
+    return text
 
 
 # --------------------------------------------------------------------------- reading
@@ -117,9 +150,27 @@ def decode(data: bytes) -> str:
         ) from error
 
 
-def read_records(text: str) -> Iterable[tuple[int, list[str]]]:
+#: Separators a spreadsheet may have saved the file with (Excel and LibreOffice use ";"
+#: where the decimal mark is a comma).
+SEPARATORS = (",", ";", "\t")
+XLSX_MAGIC = b"PK\x03\x04"
+
+
+def detect_separator(text: str, known: Iterable[str]) -> str:
+    """The separator that splits the header into the most known column names."""
+    first = text.split("\n", 1)[0]
+    names = set(known)
+
+    def score(separator: str) -> int:
+        header = next(csv.reader([first], delimiter=separator), [])
+        return sum(1 for name in header if name.strip() in names)
+
+    return max(SEPARATORS, key=score)
+
+
+def read_records(text: str, separator: str = ",") -> Iterable[tuple[int, list[str]]]:
     """CSV records with the line each starts on (a record may span lines)."""
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator, strict=True)
     previous = 0
     try:
         for record in reader:
@@ -136,14 +187,65 @@ def read_records(text: str) -> Iterable[tuple[int, list[str]]]:
         ) from error
 
 
+def read_xlsx_records(data: bytes) -> Iterable[tuple[int, list[str]]]:
+    """The rows of a workbook's "responses" sheet (or its first), cells as the CSV has them:
+    numbers as written, dates as 2026-11-24T12:00:00Z, empty cells empty."""
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as error:  # noqa: BLE001 - any unreadable workbook
+        raise ImportFileError(
+            _("the file is not a workbook this program can read (%(error)s).", error=error)
+        ) from error
+    try:
+        names = workbook.sheetnames
+        sheet = workbook["responses"] if "responses" in names else workbook[names[0]]
+        width = 0
+        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            cells = [_xlsx_cell(value) for value in values]
+            if number == 1:
+                while cells and cells[-1] == "":
+                    cells.pop()
+                width = len(cells)
+            cells = (cells + [""] * width)[:width] if width else cells
+            if any(cells):
+                yield number, cells
+    finally:
+        workbook.close()
+
+
+def _xlsx_cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return format_timestamp(value)
+    return str(value)
+
+
+def read_file(data: bytes) -> tuple[Iterable[tuple[int, list[str]]], bool]:
+    """The records of a CSV (any of the usual separators) or XLSX file, and whether its
+    cells carry the CSV export's apostrophes against formulas (XLSX cells do not)."""
+    if data.startswith(XLSX_MAGIC):
+        return read_xlsx_records(data), False
+    text = decode(data)
+    known = [column.name for column in dataset.columns(include_contact=True)]
+    return read_records(text, detect_separator(text, known)), True
+
+
 # --------------------------------------------------------------------------- decoding
 
 
 class RowDecoder:
     """Turns one CSV record into answer rows validated like the web form."""
 
-    def __init__(self, header: list[str]):
+    def __init__(self, header: list[str], restore_apostrophes: bool = True):
         known = {column.name: column for column in dataset.columns(include_contact=True)}
+        self.restore = restore if restore_apostrophes else _unchanged
         unknown = [name for name in header if name not in known]
         if unknown:
             raise ImportFileError(
@@ -188,7 +290,7 @@ class RowDecoder:
                     header=len(self.header),
                 )
             )
-        cells = {name: restore(value) for name, value in zip(self.header, record, strict=True)}
+        cells = {name: self.restore(value) for name, value in zip(self.header, record, strict=True)}
         row_uuid = self._uuid(cells.get("response_id", ""))
         language = cells["language"]
         if language not in self.languages:
@@ -240,16 +342,17 @@ class RowDecoder:
         value = cells.get(name, "")
         if not value:
             return None
-        try:
-            return parse_timestamp(value)
-        except ValueError:
+        parsed = parse_spreadsheet_time(value)
+        if parsed is None:
             raise RowRejected(
                 _(
-                    "%(column)s: %(value)s is not a UTC time such as 2026-11-24T12:00:00Z.",
+                    "%(column)s: %(value)s is not a UTC time such as 2026-11-24T12:00:00Z "
+                    "(2026-11-24 12:00:00 and 24.11.2026 12:00 are fine too).",
                     column=name,
                     value=repr(value),
                 )
-            ) from None
+            )
+        return parsed
 
     def _codes(self, cells: Mapping[str, str]) -> dict[str, str]:
         """Every answer cell with labels turned into codes ("" when the cell is empty)."""
@@ -333,9 +436,9 @@ class RowDecoder:
 
     def _translations(
         self, cells: Mapping[str, str], rows: list[AnswerRow]
-    ) -> dict[tuple[str, str], str]:
+    ) -> dict[tuple[str, str, str], str]:
         with_text = {(row.question, row.option) for row in rows if row.text}
-        result: dict[tuple[str, str], str] = {}
+        result: dict[tuple[str, str, str], str] = {}
         for column in self.columns:
             if not column.translates or not cells[column.name]:
                 continue
@@ -351,7 +454,8 @@ class RowDecoder:
             if error:
                 raise RowRejected(f"{column.name}: {error}")
             if text:
-                result[key] = text
+                assert column.language is not None
+                result[(*key, column.language)] = text
         return result
 
 
@@ -359,16 +463,18 @@ class RowDecoder:
 
 
 def import_csv(data: bytes, dry_run: bool = False) -> ImportReport:
-    """Validate every row, then import all of them or none; the caller's session commits."""
+    """Validate every row of a wide CSV or XLSX file, then import all of them or none; the
+    caller's session commits."""
     if not dry_run:
         begin_write()
     report = ImportReport(dry_run=dry_run)
-    records = iter(read_records(decode(data)))
+    found, restore_apostrophes = read_file(data)
+    records = iter(found)
     try:
         _line, header = next(records)
     except StopIteration:
         raise ImportFileError(_("the file is empty.")) from None
-    decoder = RowDecoder(header)
+    decoder = RowDecoder([name.strip() for name in header], restore_apostrophes)
     parsed: list[ParsedRow] = []
     seen: dict[str, int] = {}
     for line, record in records:
@@ -498,11 +604,11 @@ def _insert(row: ParsedRow, categories: Mapping[tuple[str, str], int]) -> int:
     if row.translations:
         db.session.add_all(
             Translation(
-                answer_id=answers[key].id,
-                language=TRANSLATION_LANGUAGE,
+                answer_id=answers[(question, option)].id,
+                language=language,
                 text=text,
                 translated_by_id=None,
             )
-            for key, text in row.translations.items()
+            for (question, option, language), text in row.translations.items()
         )
     return response.id

@@ -349,6 +349,81 @@ class AccessLog(Model):
         return f"<AccessLog {self.user_email} {self.action} {self.at}>"
 
 
+#: A background job's states: waiting for a worker, being made, finished (its file is there
+#: until `expires_at`), given up after its attempts, past its expiry (file deleted).
+JOB_QUEUED, JOB_RUNNING, JOB_DONE, JOB_FAILED, JOB_EXPIRED = (
+    "queued",
+    "running",
+    "done",
+    "failed",
+    "expired",
+)
+JOB_STATES = (JOB_QUEUED, JOB_RUNNING, JOB_DONE, JOB_FAILED, JOB_EXPIRED)
+
+
+class Job(Model):
+    """A file made in the background (a large export, a report) for the account that asked.
+
+    The row is the truth about the job; the queue (Huey) only carries "run job X, attempt
+    N" to a worker. Each attempt writes to a temporary name and renames it when complete,
+    and only the attempt whose number the row holds may mark the job done, so a worker
+    killed mid-way is retried and never leaves a half file on offer.
+    """
+
+    __tablename__ = "jobs"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('queued', 'running', 'done', 'failed', 'expired')", name="ck_jobs_status"
+        ),
+        Index("ix_jobs_status_heartbeat", "status", "heartbeat_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: Public identifier in URLs (not guessable, unlike the id).
+    uuid: Mapped[str] = mapped_column(
+        String(36), unique=True, nullable=False, default=lambda: str(uuid.uuid4())
+    )
+    #: The registered kind of job (`survey.jobs.register`), e.g. "responses.xlsx".
+    kind: Mapped[str] = mapped_column(String(64), nullable=False)
+    #: What the kind needs to make the file (for exports: the query string's pairs).
+    params: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
+    #: What is made, for people and the access log ("responses.xlsx; filters: q2=yes").
+    description: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    #: The file holds personal data: downloading it needs an admin and is access-logged.
+    personal: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default=JOB_QUEUED)
+    #: Which attempt is the current one; only it may finish the job.
+    attempt: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    done_steps: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    total_steps: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    #: The file's name in the jobs folder once complete (never a temporary name).
+    file_name: Mapped[str | None] = mapped_column(String(255))
+    file_size: Mapped[int | None] = mapped_column(Integer)
+    #: Why it failed, for the person who asked (no answers in it).
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    #: Last sign of life of the attempt running it; a stale one is run again.
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    @property
+    def is_done(self) -> bool:
+        return self.status == JOB_DONE
+
+    @property
+    def percent(self) -> int:
+        if self.status == JOB_DONE:
+            return 100
+        if not self.total_steps:
+            return 0
+        return min(99, int(100 * self.done_steps / self.total_steps))
+
+    def __repr__(self) -> str:
+        return f"<Job {self.uuid} {self.kind} {self.status} attempt={self.attempt}>"
+
+
 class CodingCategory(Model):
     """A category the working group codes one open field's answers into ("Financing").
 
@@ -596,3 +671,4 @@ CODINGS = cast(Table, Coding.__table__)
 RECODES = cast(Table, Recode.__table__)
 CATEGORIES = cast(Table, CodingCategory.__table__)
 CHANGE_COUNTERS = cast(Table, ChangeCounter.__table__)
+JOBS = cast(Table, Job.__table__)

@@ -140,10 +140,12 @@ def register_error_pages(app: Flask) -> None:
             403: _("You do not have access to this page"),
             404: _("Page not found"),
             405: _("This action is not allowed here"),
+            410: _("This file is no longer kept"),
             413: _("What you sent is too large"),
             429: _("Too many attempts"),
         }
         messages = {
+            410: _("Files made for download are deleted after a while: make it again."),
             413: _("Please shorten your answers and try again."),
             429: _("Please wait a minute before trying again."),
         }

@@ -10,6 +10,7 @@ import csv
 import io
 import os
 import re
+import tempfile
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -34,6 +35,7 @@ BACKENDS = [
 TABLES = [
     "survey_state",
     "saved_views",
+    "jobs",
     "result_counts",
     "access_log",
     "change_counters",
@@ -50,6 +52,7 @@ TABLES = [
     "users",
     "responses",
 ]
+JOBS_DIR = tempfile.mkdtemp(prefix="survey-test-jobs-")
 CSRF_PATTERN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
@@ -128,6 +131,10 @@ def _test_config(uri: str) -> dict:
         # Tests sign in, and start drafts, many times a minute from one address.
         "LOGIN_RATE_LIMIT": "1000 per minute",
         "START_RATE_LIMIT": "100000 per minute",
+        # Background jobs run as they are started, inside the request (tests/jobs starts
+        # real workers); their files go to a folder of this test process.
+        "JOBS_QUEUE_URI": "immediate",
+        "JOBS_DIR": JOBS_DIR,
     }
 
 

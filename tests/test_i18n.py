@@ -51,6 +51,8 @@ def test_the_compiled_catalog_matches_the_source_catalog():
             singular, plural = message.id
             for n, expected in zip((1, 3, 5), message.string, strict=True):
                 assert compiled.ngettext(singular, plural, n) == expected
+        elif message.context:
+            assert compiled.pgettext(message.context, message.id) == message.string
         else:
             assert compiled.gettext(message.id) == message.string
 

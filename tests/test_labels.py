@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.exports.conftest import read_csv, viewer  # noqa: F401 - fixture
+from tests.exports.conftest import download, read_csv, viewer  # noqa: F401 - fixture
 
 OTHER = {"en": "Other", "ru": "Другое"}
 OTHER_ON_FORM = {"en": "Other (please specify)", "ru": "Другое (уточните)"}
@@ -96,6 +96,6 @@ def test_the_same_name_on_the_dashboard_a_responses_page_and_in_the_exports(
         == {"en": "Don't know / not applicable", "ru": "Затрудняюсь ответить / не применимо"}[lang]
     )
     sav = tmp_path / "responses.sav"
-    sav.write_bytes(viewer.get(f"/export/responses.sav?labels={lang}").data)
+    sav.write_bytes(download(viewer, "responses.sav", f"labels={lang}").data)
     _frame, meta = pyreadstat.read_sav(str(sav))
     assert meta.variable_value_labels["q14_business"][99] == NOT_RANKED[lang]

@@ -18,7 +18,7 @@ import pyreadstat
 import pytest
 from openpyxl import load_workbook
 
-from tests.exports.conftest import read_csv
+from tests.exports.conftest import download, read_csv
 
 PEOPLE = [
     ("en", {"q1": "public", "q2": "yes", "q3": "NA", "q6": ["government"], "q14_business": "1"}),
@@ -121,7 +121,7 @@ def test_a_filter_selects_the_same_respondents_everywhere(crowd, member, tmp_pat
     assert people(row["text"] for row in long if row["question"] == "q8") == expected
     assert len({row["response_id"] for row in long}) == len(expected)
 
-    workbook = load_workbook(io.BytesIO(member.get(f"/export/responses.xlsx{query}").data))
+    workbook = load_workbook(io.BytesIO(download(member, "responses.xlsx", query.lstrip("?")).data))
     rows = list(workbook["responses"].iter_rows(values_only=True))
     column = rows[0].index("q8")
     assert people(row[column] for row in rows[1:]) == expected
@@ -129,7 +129,7 @@ def test_a_filter_selects_the_same_respondents_everywhere(crowd, member, tmp_pat
     workbook.close()
 
     path = tmp_path / "responses.sav"
-    path.write_bytes(member.get(f"/export/responses.sav{query}").data)
+    path.write_bytes(download(member, "responses.sav", query.lstrip("?")).data)
     frame, _meta = pyreadstat.read_sav(str(path))
     assert people(frame["q8"]) == expected
     assert len(frame) == len(expected)

@@ -125,6 +125,40 @@ def _date_parameters() -> list[dict[str, Any]]:
 
 
 BASE_SCHEMAS: dict[str, Any] = {
+    "Job": {
+        "type": "object",
+        "required": [
+            "id",
+            "kind",
+            "status",
+            "percent",
+            "done",
+            "total",
+            "download_url",
+            "expires_at",
+            "error",
+        ],
+        "properties": {
+            "id": {"type": "string"},
+            "kind": {"type": "string", "examples": ["responses.xlsx"]},
+            "status": {
+                "type": "string",
+                "enum": ["queued", "running", "done", "failed", "expired"],
+            },
+            "percent": {"type": "integer", "minimum": 0, "maximum": 100},
+            "done": {"type": "integer", "minimum": 0, "description": "Responses written so far."},
+            "total": {"type": "integer", "minimum": 0},
+            "download_url": {
+                "type": ["string", "null"],
+                "description": "Where the finished file is (same authentication); null until done.",
+            },
+            "expires_at": {
+                "type": ["string", "null"],
+                "description": "When the file is deleted (ISO 8601, UTC).",
+            },
+            "error": {"type": ["string", "null"], "description": "Why it failed."},
+        },
+    },
     "Error": {
         "type": "object",
         "required": ["error", "message"],
@@ -438,6 +472,35 @@ def _document(questionnaire: Questionnaire, languages: tuple[str, ...]) -> dict[
                             "content": {"application/json": {"schema": _ref("Version")}},
                         },
                         "401": ERROR_RESPONSES["401"],
+                    },
+                }
+            },
+            "/api/jobs/{job_id}": {
+                "get": {
+                    "operationId": "getJob",
+                    "summary": "A background job you started (an XLSX, SPSS or Stata export).",
+                    "parameters": [
+                        {
+                            "name": "job_id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string"},
+                            "description": "The job's id, as POST /export/responses.xlsx gave it.",
+                        }
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "Its status and progress; download_url once done.",
+                            "headers": {
+                                "Cache-Control": {"schema": {"type": "string", "const": "no-store"}}
+                            },
+                            "content": {"application/json": {"schema": _ref("Job")}},
+                        },
+                        "401": ERROR_RESPONSES["401"],
+                        "404": {
+                            "description": "No such job of yours.",
+                            "content": {"application/json": {"schema": _ref("Error")}},
+                        },
                     },
                 }
             },

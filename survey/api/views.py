@@ -53,6 +53,15 @@ def version():
     return _no_store(jsonify(aggregation.version_info()))
 
 
+@bp.get("/jobs/<job_uuid>")
+@login_required
+def job_status(job_uuid: str):
+    """A background job of the caller's (a large export): status, progress, its file's URL."""
+    from survey.jobs.views import status_of, visible_job
+
+    return _no_store(jsonify(status_of(visible_job(job_uuid))))
+
+
 @bp.get("/openapi.json")
 def openapi():
     return jsonify(openapi_document())

@@ -26,7 +26,7 @@ from survey.auth.accounts import AccountError
 from survey.auth.audit import Actor, AuditFilters
 from survey.console import bp
 from survey.database import begin_write
-from survey.exports.formats import csv_chunks
+from survey.exports.formats import ExportOptions, csv_chunks
 from survey.exports.neutralise import neutralise
 from survey.extensions import db
 from survey.models import ROLES
@@ -276,7 +276,7 @@ def audit_csv():
         abort(400, description=error)
     rows = ([neutralise(cell) for cell in row] for row in audit.csv_rows(filters))
     return Response(
-        stream_with_context(csv_chunks(audit.CSV_HEADER, rows, bom=True)),
+        stream_with_context(csv_chunks(audit.CSV_HEADER, rows, ExportOptions(bom=True))),
         mimetype="text/csv",
         headers={
             "Content-Disposition": 'attachment; filename="survey-audit-log.csv"',

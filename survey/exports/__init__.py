@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("export", __name__, url_prefix="/export", template_folder="templates")
 
-from survey.exports import views  # noqa: E402, F401
+from survey.exports import jobs, views  # noqa: E402, F401

@@ -9,12 +9,14 @@ from pathlib import Path
 import click
 from flask import Flask
 from flask_babel import _, ngettext
+from werkzeug.datastructures import MultiDict
 
 from survey.auth.access import record_access
-from survey.exports import formats
-from survey.exports.formats import ExportOptions
+from survey.exports.formats import ExportOptions, count
+from survey.exports.jobs import WRITERS
+from survey.exports.options import OptionError, options_from_args
+from survey.exports.views import STREAMED
 from survey.extensions import db
-from survey.selection import FilterError, Filters
 
 #: FORMAT argument of `flask export`: the file names of the web URLs, and short aliases.
 FORMAT_ALIASES = {
@@ -26,6 +28,10 @@ FORMAT_ALIASES = {
     "xlsx": "responses.xlsx",
     "responses.sav": "responses.sav",
     "sav": "responses.sav",
+    "responses.dta": "responses.dta",
+    "dta": "responses.dta",
+    "responses.R": "responses.R",
+    "r": "responses.R",
     "codebook.csv": "codebook.csv",
     "codebook": "codebook.csv",
     "coded_answers.csv": "coded_answers.csv",
@@ -33,11 +39,25 @@ FORMAT_ALIASES = {
 }
 
 
-def _filters(pairs: tuple[str, ...], lang: str | None) -> Filters:
-    try:
-        return Filters.from_pairs(pairs, lang)
-    except FilterError as error:
-        raise click.BadParameter(str(error)) from error
+def _args(
+    pairs: tuple[str, ...], lang: str | None, **options: str | tuple[str, ...] | None
+) -> MultiDict:
+    """The command's options as the web page's query arguments."""
+    args: MultiDict = MultiDict()
+    if lang:
+        args.add("lang", lang)
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key or not value:
+            raise click.BadParameter(
+                _("%(pair)s: write filters as QUESTION=OPTION, e.g. q2=yes", pair=repr(pair))
+            )
+        args.add(key.strip(), value.strip())
+    for key, given in options.items():
+        for item in given if isinstance(given, tuple) else (given,):
+            if item:
+                args.add(key, item)
+    return args
 
 
 def register(app: Flask) -> None:
@@ -54,6 +74,21 @@ def register(app: Flask) -> None:
         metavar="QUESTION=OPTION",
         help="Only responses with this answer (repeatable), e.g. --filter q2=yes.",
     )
+    @click.option("--since", metavar="YYYY-MM-DD", help="Only responses submitted on or after.")
+    @click.option("--until", metavar="YYYY-MM-DD", help="Only responses submitted on or before.")
+    @click.option(
+        "--questions", metavar="q1,q6,…", help="Only these questions' columns (and the ids)."
+    )
+    @click.option("--sep", type=click.Choice(["comma", "semicolon", "tab"]), help="CSV separator.")
+    @click.option(
+        "--headers", type=click.Choice(["codes", "text"]), help="Header row: codes or questions."
+    )
+    @click.option(
+        "--no-formula-safe",
+        "unsafe",
+        is_flag=True,
+        help="CSV: no apostrophe before text that starts like a formula.",
+    )
     @click.option(
         "--include-contact",
         is_flag=True,
@@ -69,46 +104,54 @@ def register(app: Flask) -> None:
         is_flag=True,
         help="Export the responses an admin excluded too, each with a status column.",
     )
-    def export_command(
+    def export_command(  # noqa: PLR0913 - one parameter per option
         format_name,
         out,
         labels,
         bom,
         lang,
         filter_pairs,
+        since,
+        until,
+        questions,
+        sep,
+        headers,
+        unsafe,
         include_contact,
         recoded,
         include_excluded,
     ):
-        """Write the dataset as FORMAT (responses.csv|csv, answers.csv|long, xlsx, sav,
-        codebook.csv|codebook, coded_answers.csv|coded) to --out."""
+        """Write the dataset as FORMAT (responses.csv|csv, answers.csv|long, xlsx, sav, dta,
+        responses.R|r, codebook.csv|codebook, coded_answers.csv|coded) to --out."""
         name = FORMAT_ALIASES[format_name]
-        options = ExportOptions(
-            filters=_filters(filter_pairs, lang),
+        args = _args(
+            filter_pairs,
+            lang,
             labels=labels,
-            bom=bom,
-            include_contact=include_contact,
-            recoded=recoded,
-            include_excluded=include_excluded,
+            bom="1" if bom else None,
+            since=since,
+            until=until,
+            questions=questions,
+            sep=sep,
+            headers=headers,
+            formula_safe="0" if unsafe else None,
+            include_contact="1" if include_contact else None,
+            recoded="1" if recoded else None,
+            include_excluded="1" if include_excluded else None,
         )
+        try:
+            options = options_from_args(args)
+        except OptionError as error:
+            raise click.BadParameter(str(error)) from error
         if include_contact:
             record_access(
                 None, f"cli:{getpass.getuser()}", "export_contact", options.describe(name)
             )
-        if name == "responses.xlsx":
-            with out.open("wb") as handle:
-                formats.write_xlsx(options, handle)
-        elif name == "responses.sav":
-            formats.write_sav(options, str(out))
+        if name in WRITERS:
+            _write_with_progress(WRITERS[name], options, out)
         else:
-            writer = {
-                "responses.csv": formats.wide_csv,
-                "answers.csv": formats.long_csv,
-                "codebook.csv": formats.codebook_csv,
-                "coded_answers.csv": formats.coded_csv,
-            }[name]
             with out.open("w", encoding="utf-8", newline="") as handle:
-                for chunk in writer(options):
+                for chunk in STREAMED[name](options):
                     handle.write(chunk)
         click.echo(_("Wrote %(name)s to %(path)s", name=name, path=out))
 
@@ -162,3 +205,19 @@ def register(app: Flask) -> None:
                 skipped=report.skipped,
             )
         )
+
+
+def _write_with_progress(writer, options: ExportOptions, out: Path) -> None:
+    """Write a large file with a progress bar on the terminal, to a temporary name first."""
+    total = count(options)
+    partial = out.with_name(out.name + ".partial")
+    with click.progressbar(length=total, label=_("Writing"), file=sys.stderr) as bar:
+        shown = 0
+
+        def progress(done: int, _total: int) -> None:
+            nonlocal shown
+            bar.update(done - shown)
+            shown = done
+
+        writer(options, partial, progress)
+    partial.replace(out)

@@ -1,67 +1,58 @@
-"""Download endpoints for the merged dataset: the download page and one URL per format.
+"""Download endpoints for the merged dataset: the download page, the streamed CSVs, and the
+large files (XLSX, SPSS, Stata) made as background jobs.
 
 All of them require a signed-in working-group member or a bearer token. Contact details are
 exported only to an admin who asks with `?include_contact=1`; that access is written to the
-access log (and committed) before the first byte is sent.
+access log (and committed) before the first byte is sent — for a job, before its file is.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
-from datetime import UTC, datetime
 from urllib.parse import urlencode
 
-from flask import (
-    Response,
-    abort,
-    render_template,
-    request,
-    stream_with_context,
-    url_for,
-)
+from flask import Response, abort, redirect, render_template, request, stream_with_context, url_for
 from flask_login import current_user, login_required
 
-from survey.auth.access import record_access
+from survey import jobs
+from survey.auth.access import bearer_token, record_access
 from survey.exports import bp, formats
-from survey.exports.formats import FORMATS, ExportOptions
-from survey.selection import FilterError, Filters, recoded_figures
+from survey.exports.formats import FORMATS, HEADERS, SEPARATORS, ExportOptions
+from survey.exports.jobs import WRITERS, attachment_name
+from survey.exports.options import OptionError, options_from_args, options_to_args
+from survey.extensions import csrf
+from survey.questionnaire import current_questionnaire
 
-LABEL_LANGUAGES = ("en", "ru")
-FILE_CHUNK = 64 * 1024
+STREAMED = {
+    "responses.csv": formats.wide_csv,
+    "answers.csv": formats.long_csv,
+    "codebook.csv": formats.codebook_csv,
+    "coded_answers.csv": formats.coded_csv,
+    "responses.R": formats.r_script,
+}
 
 
-def attachment_name(filename: str, recoded: bool = False) -> str:
-    """survey-responses-2026-12-04.csv, or survey-responses-recoded-2026-12-04.csv."""
-    stem, _dot, extension = filename.rpartition(".")
-    figures = "-recoded" if recoded else ""
-    return f"survey-{stem}{figures}-{datetime.now(UTC):%Y-%m-%d}.{extension}"
+@bp.before_request
+def csrf_unless_bearer() -> None:
+    """Starting a job is a POST: a browser's carries a CSRF token, a script's a bearer token."""
+    if request.method in ("GET", "HEAD", "OPTIONS") or bearer_token(request):
+        return
+    csrf.protect()
 
 
-def export_options(name: str) -> ExportOptions:
-    """Options and filters from the query string; 400 for bad values, 403 for contact data."""
+def export_options(name: str, args=None) -> ExportOptions:
+    """Options from the query string; 400 for bad values, 403 for contact data."""
     try:
-        filters = Filters.from_args(request.args)
-        recoded = recoded_figures(request.args)
-    except FilterError as error:
+        options = options_from_args(request.args if args is None else args)
+    except OptionError as error:
         abort(400, description=str(error))
-    labels = request.args.get("labels") or None
-    if labels is not None and labels not in LABEL_LANGUAGES:
-        abort(400, description="labels must be en or ru.")
-    options = ExportOptions(
-        filters=filters,
-        labels=labels,
-        bom=request.args.get("bom") == "1",
-        include_contact=request.args.get("include_contact") == "1",
-        recoded=recoded,
-        include_excluded=request.args.get("include_excluded") == "1",
-    )
-    if options.include_contact:
-        if not current_user.is_admin:
-            abort(403)
-        user_id, email = current_user.id, current_user.email
-        record_access(user_id, email, "export_contact", options.describe(name))
+    if options.include_contact and not current_user.is_admin:
+        abort(403)
     return options
+
+
+def _record_contact_access(name: str, options: ExportOptions) -> None:
+    if options.include_contact:
+        record_access(current_user.id, current_user.email, "export_contact", options.describe(name))
 
 
 def _download_headers(name: str, options: ExportOptions) -> dict[str, str]:
@@ -73,118 +64,89 @@ def _download_headers(name: str, options: ExportOptions) -> dict[str, str]:
     }
 
 
-def _streamed(name: str, chunks, options: ExportOptions) -> Response:
+@bp.route("/")
+@login_required
+def index():
+    """The download page: every format, with links and buttons that carry the options."""
+    options = export_options("index")
+    pairs = options_to_args(options)
+    csv_pairs = [(key, value) for key, value in pairs if key != "include_contact"]
+
+    def link(name: str, for_excel: bool = False) -> str:
+        chosen = pairs if name != "codebook.csv" else csv_pairs
+        if for_excel and not options.bom:
+            chosen = [*chosen, ("bom", "1")]
+        query = urlencode(chosen)
+        return url_for("export.download", name=name) + (f"?{query}" if query else "")
+
+    return render_template(
+        "exports/index.html",
+        options=options,
+        pairs=pairs,
+        filter_pairs=options.filters.to_args(),
+        filters_description=options.filters.describe(),
+        questions=[q for q in current_questionnaire().questions if q.asked],
+        languages=current_questionnaire_languages(),
+        separators=list(SEPARATORS),
+        headers=HEADERS,
+        job_formats=list(WRITERS),
+        link=link,
+    )
+
+
+def current_questionnaire_languages() -> list[str]:
+    from flask import current_app
+
+    return list(current_app.config["LANGUAGES"])
+
+
+@bp.route("/<any(" + ", ".join(f'"{name}"' for name in STREAMED) + "):name>")
+@login_required
+def download(name: str):
+    options = export_options(name)
+    _record_contact_access(name, options)
     return Response(
-        stream_with_context(chunks),
+        stream_with_context(STREAMED[name](options)),
         mimetype=FORMATS[name].mimetype,
         headers=_download_headers(name, options),
     )
 
 
-@bp.route("/")
+JOB_NAMES = "<any(" + ", ".join(f'"{name}"' for name in WRITERS) + "):name>"
+
+
+@bp.get("/" + JOB_NAMES)
 @login_required
-def index():
-    """The download page: every format, with links that carry the filters and options."""
-    try:
-        filters = Filters.from_args(request.args)
-    except FilterError as error:
-        abort(400, description=str(error))
-    filters_pairs = filters.to_args()
-    labels = request.args.get("labels") if request.args.get("labels") in LABEL_LANGUAGES else ""
-    bom = request.args.get("bom") == "1"
-    recoded = request.args.get("recoded") == "1"
-    include_contact = current_user.is_admin and request.args.get("include_contact") == "1"
-    include_excluded = request.args.get("include_excluded") == "1"
+def job_format(name: str):
+    """XLSX, SPSS and Stata files are made in the background: the page starts them."""
+    export_options(name)
+    query = request.query_string.decode("utf-8", "replace")
+    return redirect(url_for("export.index") + (f"?{query}" if query else "") + "#files", 303)
 
-    def link(endpoint: str, for_excel: bool = False) -> str:
-        pairs = list(filters_pairs)
-        if labels:
-            pairs.append(("labels", labels))
-        if bom or for_excel:
-            pairs.append(("bom", "1"))
-        if recoded and endpoint != "export.codebook_csv":
-            pairs.append(("recoded", "1"))
-        if include_contact and endpoint != "export.codebook_csv":
-            pairs.append(("include_contact", "1"))
-        if include_excluded:
-            pairs.append(("include_excluded", "1"))
-        query = urlencode(pairs)
-        return url_for(endpoint) + (f"?{query}" if query else "")
 
-    return render_template(
-        "exports/index.html",
-        filters_description=filters.describe(),
-        filters_pairs=filters_pairs,
-        labels=labels,
-        bom=bom,
-        recoded=recoded,
-        include_contact=include_contact,
-        include_excluded=include_excluded,
-        link=link,
+@bp.post("/" + JOB_NAMES)
+@login_required
+def start_job(name: str):
+    """Start making the file (POST, with the options in the form or the query string); the
+    browser goes to the job's page, a script gets 202 and the job's status URL."""
+    args = request.args.copy()
+    for key, value in request.form.items(multi=True):
+        if key != "csrf_token":
+            args.add(key, value)
+    options = export_options(name, args)
+    job = jobs.start(
+        name,
+        {"args": options_to_args(options)},
+        current_user.id,
+        options.describe(name),
+        personal=options.include_contact,
     )
-
-
-@bp.route("/responses.csv")
-@login_required
-def responses_csv():
-    options = export_options("responses.csv")
-    return _streamed("responses.csv", formats.wide_csv(options), options)
-
-
-@bp.route("/answers.csv")
-@login_required
-def answers_csv():
-    options = export_options("answers.csv")
-    return _streamed("answers.csv", formats.long_csv(options), options)
-
-
-@bp.route("/codebook.csv")
-@login_required
-def codebook_csv():
-    options = export_options("codebook.csv")
-    return _streamed("codebook.csv", formats.codebook_csv(options), options)
-
-
-@bp.route("/coded_answers.csv")
-@login_required
-def coded_answers_csv():
-    options = export_options("coded_answers.csv")
-    return _streamed("coded_answers.csv", formats.coded_csv(options), options)
-
-
-@bp.route("/responses.xlsx")
-@login_required
-def responses_xlsx():
-    options = export_options("responses.xlsx")
-    handle = tempfile.TemporaryFile()  # noqa: SIM115 - send_file closes it
-    formats.write_xlsx(options, handle)
-    handle.seek(0)
-    return _send(handle, "responses.xlsx", options)
-
-
-@bp.route("/responses.sav")
-@login_required
-def responses_sav():
-    options = export_options("responses.sav")
-    fd, path = tempfile.mkstemp(suffix=".sav")
-    os.close(fd)
-    try:
-        formats.write_sav(options, path)
-        handle = open(path, "rb")  # noqa: SIM115 - send_file closes it
-    finally:
-        os.unlink(path)
-    return _send(handle, "responses.sav", options)
-
-
-def _send(handle, name: str, options: ExportOptions) -> Response:
-    """Send a finished temporary file in chunks, closing (and so deleting) it at the end."""
-
-    def chunks():
-        try:
-            while block := handle.read(FILE_CHUNK):
-                yield block
-        finally:
-            handle.close()
-
-    headers = _download_headers(name, options)
-    return Response(chunks(), mimetype=FORMATS[name].mimetype, headers=headers)
+    status_url = url_for("api.job_status", job_uuid=job.uuid)
+    page_url = url_for("jobs.show", job_uuid=job.uuid)
+    if bearer_token(request):
+        return (
+            {"id": job.uuid, "status": job.status, "status_url": status_url},
+            202,
+            {"Location": status_url},
+        )
+    return redirect(page_url, 303)

@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from flask_babel import _
+from flask_babel import _, force_locale
 from sqlalchemy import ColumnElement, FromClause
 from sqlalchemy import Table as SqlTable
 
@@ -189,6 +189,21 @@ class Question:
 
     def option_label(self, code: str, language: str) -> str:
         return self.option_labels(language).get(code, code)
+
+    def routing(self, language: str) -> str:
+        """When it is asked, in words, for the codebook ("" when always)."""
+        if self.condition is None:
+            return ""
+        with force_locale(language):
+            return _(
+                "Asked only when %(question)s = %(option)s.",
+                question=self.condition.question,
+                option=self.condition.option,
+            )
+
+    def numeric_codes(self) -> dict[str, int]:
+        """The number of each option in SPSS and Stata files: 1, 2, … in the options' order."""
+        return {code: number for number, code in enumerate(self.option_labels("en"), start=1)}
 
     def coded_field(self) -> str | None:
         """The open field whose coded categories this question is (None for most)."""

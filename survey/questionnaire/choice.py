@@ -26,8 +26,7 @@ from survey.questionnaire.columns import (
     FlagColumn,
     OtherFlagColumn,
     OtherTextColumn,
-    TranslationColumn,
-    translation_name,
+    translation_columns,
 )
 from survey.questionnaire.figures import (
     OPTION,
@@ -239,9 +238,7 @@ class ChoiceQuestion(ListQuestion):
             return []
         return [
             OtherTextColumn(self.other_field, "other_text", self.code, OTHER, self),
-            TranslationColumn(
-                translation_name(self.other_field), "translation", self.code, OTHER, self
-            ),
+            *translation_columns(self, self.other_field, OTHER),
         ]
 
     def shown_answer(

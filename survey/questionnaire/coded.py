@@ -56,6 +56,10 @@ class CodingColumn(FlagColumn):
 
     is_answer = False
     restores_coding = True
+    description = _l(
+        "1 = the answer was coded into this category, 0 = coded into others; empty = not "
+        "coded yet or not answered."
+    )
 
     def coding(self) -> tuple[OpenField, str]:
         """The open field it codes and the category's code."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from flask import current_app
@@ -29,17 +30,34 @@ if TYPE_CHECKING:
 
 #: Cell-filling actions of the row encoder.
 SET, RANK, TEXT, TRANSLATION = range(4)
-#: Open answers and "other" texts are exported with their translation into this language,
-#: in a column named after theirs with this suffix (q8_en, q6_other_en).
+#: Open answers and "other" texts are exported with their translation into each configured
+#: language, in a column named after theirs with the language as suffix (q8_en, q8_ru).
 TRANSLATION_LANGUAGE = "en"
-TRANSLATION_SUFFIX = "_en"
-#: The rank SPSS files use for "not ranked", declared a user-missing value.
+#: The rank SPSS and Stata files use for "not ranked" (in SPSS a user-missing value).
 SPSS_NOT_APPLICABLE = 99
+#: Text in SPSS and Stata files is cut to this many bytes (SPSS's short strings, which every
+#: version shows whole): one long answer would otherwise widen its variable for every row.
+#: The whole text is in the CSV and XLSX files.
+STAT_TEXT_BYTES = 255
+CUT_MARK = "…"
 
 #: A ranking item the respondent did not rank: the same term as on the form and dashboard.
 NOT_APPLICABLE_LABEL = _l("Not ranked")
 CHOSEN = _l("Chosen")
 NOT_CHOSEN = _l("Not chosen")
+#: The storage of a column in SPSS and Stata files.
+INTEGER, STRING, TIMESTAMP = "integer", "string", "timestamp"
+
+
+def short_text(text: str | None) -> str | None:
+    """Text cut to STAT_TEXT_BYTES of UTF-8 (on a character boundary, ending in …)."""
+    if not text:
+        return None
+    encoded = text.encode("utf-8")
+    if len(encoded) <= STAT_TEXT_BYTES:
+        return text
+    room = STAT_TEXT_BYTES - len(CUT_MARK.encode("utf-8"))
+    return encoded[:room].decode("utf-8", "ignore") + CUT_MARK
 
 
 class CellError(ValueError):
@@ -56,7 +74,11 @@ class EncodingPlan:
     text cell and label (the CSV export's formula neutralisation).
     """
 
-    def __init__(self, labels: str | None, escape: Callable[[str], str] | None):
+    def __init__(
+        self,
+        labels: str | None,
+        escape: Callable[[str], str] | None,
+    ):
         self.labels = labels
         self.escape = escape
         self.not_applicable = NOT_APPLICABLE
@@ -71,8 +93,8 @@ class EncodingPlan:
         return self.escape(text) if self.escape else text
 
 
-def translation_name(field: str) -> str:
-    return field + TRANSLATION_SUFFIX
+def translation_name(field: str, language: str) -> str:
+    return f"{field}_{language}"
 
 
 def label_languages() -> tuple[str, ...]:
@@ -91,6 +113,8 @@ class Column:
     option: str | None = None
     #: The question that made it (None for the response's own fields).
     owner: Question | None = field(default=None, compare=False, hash=False, repr=False)
+    #: The language of a translation column (None for the others).
+    language: str | None = None
 
     #: Free text written by people (neutralised against formula injection).
     is_text = False
@@ -100,8 +124,8 @@ class Column:
     translates = False
     #: Holds a coding of an open answer (the importer restores it).
     restores_coding = False
-    #: Numeric in SPSS.
-    spss_numeric = False
+    #: Its CSV cells are numbers (0/1, ranks; `na` for not ranked), not codes.
+    numeric_cells = False
 
     # ------------------------------------------------------------------ writing
 
@@ -132,24 +156,50 @@ class Column:
             return [("", "", "")]
         return [(code, label, russian.get(code, label)) for code, label in english.items()]
 
+    def codebook_value(self, code: str) -> str:
+        """The number a code has in SPSS and Stata files, as codebook text ("" if none)."""
+        number = self.stat_codes().get(code)
+        return "" if number is None else str(number)
+
     def variable_label(self, language: str) -> str:
-        """The SPSS variable label: the question, and what the column is about."""
+        """The SPSS and Stata variable label: what the column is about first (labels are
+        cut at 255 bytes in SPSS and 80 characters in Stata), then the question."""
         text, subject = self.question_text(language), self.subject(language)
-        return f"{text} – {subject}" if subject else text
+        return f"{subject} – {text}" if subject else text
 
-    # ------------------------------------------------------------------ SPSS
+    #: The column's type and its empty cells, in words (the codebook's description).
+    description = _l("Free text as the respondent typed it; empty = not answered.")
 
-    def spss_cell(self, cell: Any) -> Any:
-        return "" if cell is None else cell
+    def describe(self, language: str) -> str:
+        with force_locale(language):
+            return str(self.description)
 
-    def spss_value_labels(self, language: str) -> dict[Any, str]:
-        return self.value_labels(language)
+    def routing(self, language: str) -> str:
+        return self.owner.routing(language) if self.owner is not None else ""
 
-    def spss_missing(self) -> list[Any]:
+    # ------------------------------------------------------------------ SPSS and Stata
+
+    #: How SPSS and Stata files store it: INTEGER (codes with value labels, 0/1, ranks;
+    #: declined = system-missing), STRING or TIMESTAMP.
+    stat_storage = STRING
+
+    def stat_converter(self) -> Callable[[Any], Any]:
+        """Wide cell -> the value SPSS and Stata files hold (None = system-missing)."""
+        return short_text
+
+    def stat_value_labels(self, language: str) -> dict[int, str]:
+        return {}
+
+    def stat_missing(self) -> list[int]:
+        """Values declared user-missing in SPSS."""
         return []
 
-    def spss_measure(self) -> str | None:
-        return "nominal" if self.value_labels("en") else None
+    def stat_measure(self) -> str | None:
+        return "nominal" if self.stat_storage == INTEGER else None
+
+    def stat_codes(self) -> dict[str, int]:
+        """The number standing for each code in SPSS and Stata files ({} if not coded)."""
+        return {}
 
     # ------------------------------------------------------------------ reading back
 
@@ -187,6 +237,12 @@ class Column:
 class CodeColumn(Column):
     """One column holding the chosen code of a single-choice, yes/no or country question."""
 
+    description = _l(
+        "The code of the option chosen (labels in the rows below; a number in SPSS and Stata "
+        "files); empty = not answered. Country codes are ISO 3166-1: NA is Namibia, so read "
+        'the file with keep_default_na=False (pandas) or na.strings = "" (R).'
+    )
+
     def add_to(self, plan: EncodingPlan, index: int) -> None:
         assert self.question is not None
         names = self.value_labels(plan.labels) if plan.labels else {}
@@ -199,6 +255,19 @@ class CodeColumn(Column):
     def value_labels(self, language: str) -> dict[str, str]:
         assert self.owner is not None
         return self.owner.option_labels(language)
+
+    stat_storage = INTEGER
+
+    def stat_codes(self) -> dict[str, int]:
+        assert self.owner is not None
+        return self.owner.numeric_codes()
+
+    def stat_converter(self) -> Callable[[Any], Any]:
+        return self.stat_codes().get
+
+    def stat_value_labels(self, language: str) -> dict[int, str]:
+        numbers = self.stat_codes()
+        return {numbers[code]: label for code, label in self.value_labels(language).items()}
 
     def decode(self, value: str, reverse: Mapping[str, str]) -> str:
         code = reverse.get(value)
@@ -216,7 +285,10 @@ class CodeColumn(Column):
 class FlagColumn(Column):
     """One option of a multiple-choice question: 1 chosen, 0 not, empty = declined."""
 
-    spss_numeric = True
+    description = _l("1 = chosen, 0 = not chosen; empty = the question was not answered.")
+    numeric_cells = True
+
+    stat_storage = INTEGER
 
     def add_to(self, plan: EncodingPlan, index: int) -> None:
         assert self.question is not None and self.option is not None
@@ -227,11 +299,14 @@ class FlagColumn(Column):
         with force_locale(language):
             return {"1": str(CHOSEN), "0": str(NOT_CHOSEN)}
 
-    def spss_cell(self, cell: Any) -> Any:
-        return float("nan") if cell is None else float(cell)
+    def stat_codes(self) -> dict[str, int]:
+        return {"1": 1, "0": 0}
 
-    def spss_value_labels(self, language: str) -> dict[Any, str]:
-        return {float(code): label for code, label in self.value_labels(language).items()}
+    def stat_converter(self) -> Callable[[Any], Any]:
+        return _same
+
+    def stat_value_labels(self, language: str) -> dict[int, str]:
+        return {int(code): label for code, label in self.value_labels(language).items()}
 
     def decode(self, value: str, reverse: Mapping[str, str]) -> str:
         if value not in ("0", "1"):
@@ -265,7 +340,14 @@ class OtherFlagColumn(FlagColumn):
 class RankColumn(Column):
     """One item of a ranking: the rank, `na` not ranked, empty = declined."""
 
-    spss_numeric = True
+    description = _l(
+        "The rank given to this item (1 = first); na = not ranked, or not offered; empty = "
+        "the question was not answered. In SPSS and Stata files na is 99 (user-missing in "
+        "SPSS), so the variable stays numeric."
+    )
+    numeric_cells = True
+
+    stat_storage = INTEGER
 
     @property
     def ranks(self) -> int:
@@ -285,18 +367,22 @@ class RankColumn(Column):
         ranks = [(str(rank),) * 3 for rank in range(1, self.ranks + 1)]
         return ranks + super().codebook_codes()
 
-    def spss_cell(self, cell: Any) -> Any:
-        if cell is None:
-            return float("nan")
-        return float(SPSS_NOT_APPLICABLE if cell == NOT_APPLICABLE else cell)
+    def stat_codes(self) -> dict[str, int]:
+        return {NOT_APPLICABLE: SPSS_NOT_APPLICABLE}
 
-    def spss_value_labels(self, language: str) -> dict[Any, str]:
-        return {float(SPSS_NOT_APPLICABLE): self.value_labels(language)[NOT_APPLICABLE]}
+    def stat_converter(self) -> Callable[[Any], Any]:
+        def rank(cell: Any) -> Any:
+            return SPSS_NOT_APPLICABLE if cell == NOT_APPLICABLE else cell
 
-    def spss_missing(self) -> list[Any]:
+        return rank
+
+    def stat_value_labels(self, language: str) -> dict[int, str]:
+        return {SPSS_NOT_APPLICABLE: self.value_labels(language)[NOT_APPLICABLE]}
+
+    def stat_missing(self) -> list[int]:
         return [SPSS_NOT_APPLICABLE]
 
-    def spss_measure(self) -> str | None:
+    def stat_measure(self) -> str | None:
         return "ordinal"
 
     def decode(self, value: str, reverse: Mapping[str, str]) -> str:
@@ -331,12 +417,17 @@ class OtherTextColumn(TextColumn):
     def variable_label(self, language: str) -> str:
         with force_locale(language):
             return str(
-                _l("%(question)s [other, please specify]", question=self.question_text(language))
+                _l("Other (please specify): %(question)s", question=self.question_text(language))
             )
 
 
 class TranslationColumn(Column):
-    """The English translation of the open answer or "other" text before it."""
+    """The translation into `language` of the open answer or "other" text before it."""
+
+    description = _l(
+        "The working group's translation of the text column before it; empty until "
+        "translated (and for texts written in this language)."
+    )
 
     is_text = True
     is_answer = False
@@ -344,13 +435,33 @@ class TranslationColumn(Column):
 
     def add_to(self, plan: EncodingPlan, index: int) -> None:
         assert self.question is not None and self.option is not None
-        plan.actions[(self.question, self.option)].append((index, TRANSLATION, None))
+        plan.actions[(self.question, self.option)].append((index, TRANSLATION, self.language))
 
     def variable_label(self, language: str) -> str:
+        assert self.language is not None
         with force_locale(language):
             return str(
-                _l("%(question)s [English translation]", question=self.question_text(language))
+                _l(
+                    "Translation into %(language)s: %(question)s",
+                    language=language_name(self.language),
+                    question=self.question_text(language),
+                )
             )
+
+
+def translation_columns(owner: Question, field_name: str, option: str) -> list[Column]:
+    """The translation columns of an open field, one per configured language (q8_en, q8_ru)."""
+    return [
+        TranslationColumn(
+            translation_name(field_name, language),
+            "translation",
+            owner.code,
+            option,
+            owner,
+            language,
+        )
+        for language in label_languages()
+    ]
 
 
 META_DESCRIPTIONS = {
@@ -367,6 +478,10 @@ STATUS_LABELS = {"submitted": _l("Submitted"), "excluded": _l("Excluded")}
 class MetaColumn(Column):
     """The response's own fields: its id, language and times (filled by the encoder)."""
 
+    description = _l(
+        "Always filled; times are UTC, ISO 8601 (dates and times in SPSS, Stata, XLSX)."
+    )
+
     is_answer = False
 
     def question_text(self, language: str) -> str:
@@ -380,6 +495,40 @@ class MetaColumn(Column):
         if self.kind != "language":
             return {}
         return {code: language_name(code) for code in label_languages()}
+
+    @property
+    def stat_storage(self) -> str:  # type: ignore[override]
+        kinds = {"language": INTEGER, "status": INTEGER, "timestamp": TIMESTAMP}
+        return kinds.get(self.kind, STRING)
+
+    def stat_codes(self) -> dict[str, int]:
+        if self.kind == "status":
+            return {code: number for number, code in enumerate(STATUS_LABELS, start=1)}
+        if self.kind != "language":
+            return {}
+        return {code: number for number, code in enumerate(label_languages(), start=1)}
+
+    def stat_converter(self) -> Callable[[Any], Any]:
+        if self.kind in ("language", "status"):
+            return self.stat_codes().get
+        if self.kind == "timestamp":
+            return _timestamp
+        return _same
+
+    def stat_value_labels(self, language: str) -> dict[int, str]:
+        numbers = self.stat_codes()
+        return {numbers[code]: label for code, label in self.value_labels(language).items()}
+
+
+def _same(cell: Any) -> Any:
+    return cell
+
+
+def _timestamp(cell: Any) -> datetime | None:
+    """An exported time (2026-11-24T12:00:00Z) as a naive UTC datetime (SPSS has no zones)."""
+    if not cell:
+        return None
+    return datetime.strptime(cell, "%Y-%m-%dT%H:%M:%SZ")
 
 
 def meta_columns() -> tuple[Column, ...]:

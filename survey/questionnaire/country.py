@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from flask_babel import _, force_locale
 from sqlalchemy import ColumnElement
 
-from survey.i18n import countries, country_codes, country_name
+from survey.i18n import countries, country_codes, country_name, iso_numeric_codes
 from survey.i18n import lazy_gettext as _l
 from survey.questionnaire.answers import NOT_APPLICABLE, AnswerRow, Parsed, single_value
 from survey.questionnaire.base import ShownAnswer
@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from survey.questionnaire.answers import FormData, Known, StoredAnswer
 
 PREFER_NOT_TO_SAY = _l("Prefer not to say")
+#: Not a number ISO 3166-1 gives to any country.
+PREFER_NOT_TO_SAY_NUMBER = 999
 
 
 @dataclass(frozen=True, kw_only=True, eq=False)
@@ -57,6 +59,11 @@ class CountryQuestion(ListQuestion):
             with force_locale(language):
                 return str(PREFER_NOT_TO_SAY)
         return country_name(code, language)
+
+    def numeric_codes(self) -> dict[str, int]:
+        """ISO 3166-1 numeric codes (Namibia 516), stable across exports and CLDR versions;
+        "prefer not to say" is 999."""
+        return {NOT_APPLICABLE: PREFER_NOT_TO_SAY_NUMBER, **iso_numeric_codes()}
 
     def _by_count(self, counts: Mapping[str, int], language: str) -> list[tuple[str, str]]:
         """Most respondents first; ties by name, "prefer not to say" last among them."""

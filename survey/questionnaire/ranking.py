@@ -50,6 +50,15 @@ class RankingQuestion(Question):
     def field_name(self, item: str) -> str:
         return f"{self.code}_{item}"
 
+    def routing(self, language: str) -> str:
+        if self.source is None:
+            return super().routing(language)
+        with force_locale(language):
+            return _(
+                "Offers only the items chosen in %(source)s; the others are na.",
+                source=self.source,
+            )
+
     # ------------------------------------------------------------------ the form
 
     def offered_items(self, known: Known) -> list[Option]:

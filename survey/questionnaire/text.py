@@ -15,7 +15,11 @@ from survey.questionnaire.answers import (
     single_value,
 )
 from survey.questionnaire.base import OpenField, Question, ShownAnswer
-from survey.questionnaire.columns import Column, TextColumn, TranslationColumn, translation_name
+from survey.questionnaire.columns import (
+    Column,
+    TextColumn,
+    translation_columns,
+)
 from survey.questionnaire.figures import Figures, Slot, add_count
 
 if TYPE_CHECKING:
@@ -64,7 +68,7 @@ class TextQuestion(Question):
     def export_columns(self) -> list[Column]:
         return [
             TextColumn(self.code, "text", self.code, "", self),
-            TranslationColumn(translation_name(self.code), "translation", self.code, "", self),
+            *translation_columns(self, self.code, ""),
         ]
 
     def shown_answer(

@@ -9,7 +9,10 @@ import pytest
 from sqlalchemy import text
 
 from survey.extensions import db
-from tests.conftest import AuthActions
+from tests.conftest import AuthActions, csrf_token_from
+
+#: Made by a background job: started with a POST, then downloaded from the job.
+JOB_FORMATS = ("responses.xlsx", "responses.sav", "responses.dta")
 
 PASSWORD = "correct horse battery"
 
@@ -91,3 +94,32 @@ def two_responses(make_respondent):
     """One Russian and one English respondent, submitted through the web form."""
     make_respondent("ru").complete(RUSSIAN_ANSWERS)
     make_respondent("en").complete(ENGLISH_ANSWERS)
+
+
+def download(client, name: str, query: str = "", headers: dict | None = None):
+    """A file as its user gets it: a streamed format straight away; a large one by starting
+    its job (a browser's form with its CSRF token, or a script's token), reading the job's
+    status and following its download link. Returns the last response."""
+    url = f"/export/{name}" + (f"?{query}" if query else "")
+    if name not in JOB_FORMATS:
+        return client.get(url, headers=headers)
+    if headers:
+        started = client.post(url, headers=headers)
+        if started.status_code != 202:
+            return started
+        status_url = started.get_json()["status_url"]
+    else:
+        token = csrf_token_from(client.get("/export/").get_data(as_text=True))
+        started = client.post(url, data={"csrf_token": token})
+        if started.status_code != 303:
+            return started
+        job_page = started.headers["Location"]
+        status_url = "/api/jobs/" + job_page.rstrip("/").rsplit("/", 1)[-1]
+    status = client.get(status_url, headers=headers)
+    assert status.status_code == 200, status.get_data(as_text=True)
+    body = status.get_json()
+    assert body["status"] == "done", body
+    response = client.get(body["download_url"], headers=headers)
+    response.get_data()  # read, then close the file it was sent from
+    response.close()
+    return response

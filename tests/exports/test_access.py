@@ -7,16 +7,17 @@ from sqlalchemy import select
 
 from survey.extensions import db
 from survey.models import AccessLog, ApiToken, hash_token
-from tests.exports.conftest import RUSSIAN_ANSWERS, read_csv
+from tests.exports.conftest import JOB_FORMATS, RUSSIAN_ANSWERS, download, read_csv
 
-EXPORT_URLS = [
-    "/export/",
+STREAMED_URLS = [
     "/export/responses.csv",
     "/export/answers.csv",
-    "/export/responses.xlsx",
-    "/export/responses.sav",
     "/export/codebook.csv",
+    "/export/coded_answers.csv",
+    "/export/responses.R",
 ]
+JOB_URLS = [f"/export/{name}" for name in JOB_FORMATS]
+EXPORT_URLS = ["/export/", *STREAMED_URLS, *JOB_URLS]
 CONTACT_COLUMNS = ["q17_name", "q17_organization", "q17_email"]
 
 
@@ -40,8 +41,13 @@ def test_token_user_may_download(app, client, make_user, url):
     with app.app_context():
         db.session.add(ApiToken(user_id=user.id, token_hash=hash_token(token), prefix=token[:10]))
         db.session.commit()
-    response = client.get(url, headers={"Authorization": f"Bearer {token}"})
+    name = url.removeprefix("/export/")
+    if not name:
+        response = client.get(url, headers={"Authorization": f"Bearer {token}"})
+    else:
+        response = download(client, name, headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 200
+    assert response.data
 
 
 def test_contact_details_absent_by_default(app, admin, two_responses):
@@ -52,10 +58,10 @@ def test_contact_details_absent_by_default(app, admin, two_responses):
 
 
 @pytest.mark.parametrize(
-    "url", ["/export/responses.csv", "/export/answers.csv", "/export/responses.xlsx"]
+    "name", ["responses.csv", "answers.csv", "responses.xlsx", "responses.sav"]
 )
-def test_viewer_asking_for_contact_details_is_refused(app, viewer, two_responses, url):
-    response = viewer.get(f"{url}?include_contact=1")
+def test_viewer_asking_for_contact_details_is_refused(app, viewer, two_responses, name):
+    response = download(viewer, name, "include_contact=1")
     assert response.status_code == 403
     assert RUSSIAN_ANSWERS["q17_email"] not in response.get_data(as_text=True)
     with app.app_context():
@@ -97,8 +103,13 @@ def test_cli_contact_export_is_logged_with_the_os_user(app, runner, two_response
 
 def test_download_page_lists_every_format(app, viewer):
     page = viewer.get("/export/?lang=ru&q2=yes").get_data(as_text=True)
-    for url in EXPORT_URLS[1:]:
+    for url in STREAMED_URLS:
         assert f'href="{url}?lang=ru&amp;q2=yes' in page
+    for url in JOB_URLS:
+        form = page.split(f'action="{url}"', 1)[1].split("</form>", 1)[0]
+        assert '<input type="hidden" name="lang" value="ru">' in form
+        assert '<input type="hidden" name="q2" value="yes">' in form
+        assert 'name="csrf_token"' in form
     assert "bom=1" in page
     assert "include_contact" not in page
 

@@ -62,8 +62,8 @@ def test_cli_xlsx_and_sav(app, runner, two_responses, tmp_path):
     workbook.close()
     sav = tmp_path / "out.sav"
     assert runner.invoke(args=["export", "sav", "--out", str(sav)]).exit_code == 0
-    frame, _meta = pyreadstat.read_sav(str(sav))
-    assert sorted(frame["language"]) == ["en", "ru"]
+    frame, _meta = pyreadstat.read_sav(str(sav), apply_value_formats=True)
+    assert sorted(frame["language"]) == ["English", "Русский"]
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from tests.exports.conftest import read_csv
+from tests.exports.conftest import download, read_csv
 
 FORMULAS = ["=SUM(1+1)", "+1", "-1+1", "@A1", '=HYPERLINK("http://x","y")']
 
@@ -48,14 +48,23 @@ def test_long_csv_is_neutralised_too(app, viewer, formula_answers):
         assert texts[column] == "'" + formula
 
 
-def test_xlsx_formula_text_is_a_string_cell(app, viewer, formula_answers):
-    workbook = load_workbook(io.BytesIO(viewer.get("/export/responses.xlsx").data))
+def test_csv_without_apostrophes_when_asked(app, viewer, formula_answers):
+    row = read_csv(viewer.get("/export/responses.csv?formula_safe=0").data)[0]
+    for column, formula in zip(FORMULA_COLUMNS, FORMULAS, strict=True):
+        assert row[column] == formula
+    assert row["q13"] == "'@already quoted"
+
+
+def test_xlsx_formula_text_is_a_text_cell_as_typed(app, viewer, formula_answers):
+    """XLSX cells are typed: text is never run, so it needs (and gets) no apostrophe."""
+    workbook = load_workbook(io.BytesIO(download(viewer, "responses.xlsx").data))
     sheet = workbook["responses"]
     header = [cell.value for cell in sheet[1]]
-    cells = {name: cell for name, cell in zip(header, sheet[2], strict=True)}
+    cells = {name: cell for name, cell in zip(header, sheet[2], strict=False)}
     for column, formula in zip(FORMULA_COLUMNS, FORMULAS, strict=True):
         assert cells[column].data_type == "s"
-        assert cells[column].value == "'" + formula
+        assert cells[column].value == formula
+    assert cells["q13"].value == "'@already quoted"
     assert cells["q14_libraries"].value == 1
     assert cells["q14_libraries"].data_type == "n"
     workbook.close()

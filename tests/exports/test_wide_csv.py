@@ -84,14 +84,17 @@ WIDE_COLUMNS = [
     "q1",
     "q1_other",
     "q1_other_en",
+    "q1_other_ru",
     "q2",
     "q2_role",
     "q2_role_en",
+    "q2_role_ru",
     "q3",
     "q4",
     "q5",
     "q5_budget",
     "q5_budget_en",
+    "q5_budget_ru",
     "q6_libraries",
     "q6_government",
     "q6_business",
@@ -100,6 +103,7 @@ WIDE_COLUMNS = [
     "q6_other_chosen",
     "q6_other",
     "q6_other_en",
+    "q6_other_ru",
     "q7_libraries",
     "q7_government",
     "q7_business",
@@ -108,15 +112,20 @@ WIDE_COLUMNS = [
     "q7_other",
     "q8",
     "q8_en",
+    "q8_ru",
     "q9",
     "q9_en",
+    "q9_ru",
     "q10",
     "q10_en",
+    "q10_ru",
     "q11",
     "q11_en",
+    "q11_ru",
     "q12",
     "q13",
     "q13_en",
+    "q13_ru",
     "q14_libraries",
     "q14_government",
     "q14_business",
@@ -125,6 +134,7 @@ WIDE_COLUMNS = [
     "q14_other",
     "q15",
     "q15_en",
+    "q15_ru",
     "q16_meetings",
     "q16_focus_groups",
     "q16_mou",
@@ -132,6 +142,7 @@ WIDE_COLUMNS = [
     "q16_other_chosen",
     "q16_other",
     "q16_other_en",
+    "q16_other_ru",
 ]
 
 
@@ -247,7 +258,7 @@ def test_ranking_filter_means_ranked_it(app, viewer, two_responses):
     assert read_csv(viewer.get("/export/responses.csv?q14=business").data) == []
 
 
-def test_english_translation_fills_the_en_column(app, viewer, two_responses):
+def test_translations_fill_the_en_and_ru_columns(app, viewer, two_responses):
     from sqlalchemy import select
 
     from survey.extensions import db
@@ -258,20 +269,33 @@ def test_english_translation_fills_the_en_column(app, viewer, two_responses):
             select(Answer).join(Response).where(Response.language == "ru", Answer.question == "q8")
         )
         db.session.add(Translation(answer_id=answer.id, language="en", text="Reading festival"))
-        db.session.add(Translation(answer_id=answer.id, language="ru", text="not this one"))
+        db.session.add(Translation(answer_id=answer.id, language="ru", text="Фестиваль чтения"))
         db.session.commit()
 
     rows = by_language(read_csv(viewer.get("/export/responses.csv").data))
     assert rows["ru"]["q8_en"] == "Reading festival"
-    assert rows["en"]["q8_en"] == ""
+    # Every configured language has its column: the Russian one beside the English one.
+    assert rows["ru"]["q8_ru"] == "Фестиваль чтения"
+    assert rows["en"]["q8_en"] == rows["en"]["q8_ru"] == ""
 
 
 def test_long_csv_one_row_per_answer(app, viewer, two_responses):
     rows = read_csv(viewer.get("/export/answers.csv").data)
-    assert list(rows[0]) == ["response_id", "question", "option", "rank", "text"]
-    english_id = by_language(read_csv(viewer.get("/export/responses.csv").data))["en"][
-        "response_id"
+    assert list(rows[0]) == [
+        "response_id",
+        "language",
+        "submitted_at",
+        "question",
+        "option",
+        "rank",
+        "text",
     ]
+    wide = by_language(read_csv(viewer.get("/export/responses.csv").data))
+    english_id = wide["en"]["response_id"]
+    # Each row says the response's language and when it was submitted.
+    assert {(row["language"], row["submitted_at"]) for row in rows} == {
+        (language, wide[language]["submitted_at"]) for language in ("en", "ru")
+    }
     english = {
         (row["question"], row["option"], row["rank"], row["text"])
         for row in rows
@@ -299,6 +323,11 @@ def test_codebook_describes_every_column_in_both_languages(app, viewer, two_resp
         "code",
         "label_en",
         "label_ru",
+        "value",
+        "asked_when_en",
+        "asked_when_ru",
+        "description_en",
+        "description_ru",
     ]
     described = {row["column"] for row in rows}
     assert set(WIDE_COLUMNS) <= described

@@ -17,7 +17,7 @@ from openpyxl import load_workbook
 from survey.database import begin_write
 from survey.extensions import db
 from survey.open_answers import coding
-from tests.exports.conftest import read_csv, wipe_responses
+from tests.exports.conftest import download, read_csv, wipe_responses
 
 #: (language, q2 answer, q9 answer, categories coded)
 PEOPLE = [
@@ -107,7 +107,7 @@ def test_filtering_by_a_category_selects_the_respondents_whose_answer_has_it(cod
 def test_every_export_has_a_column_per_category(coded, member, tmp_path):
     rows = read_csv(member.get("/export/responses.csv").data)
     header = list(rows[0])
-    start = header.index("q9_en") + 1
+    start = header.index("q9_ru") + 1  # after the text and its translations
     assert header[start : start + 3] == [f"q9_code_{code}" for code in CATEGORIES]
     by_text = {row["q9"]: row for row in rows}
     for _lang, _q2, q9, codes in coded:
@@ -125,14 +125,14 @@ def test_every_export_has_a_column_per_category(coded, member, tmp_path):
     assert codebook[("q9_code_financing", "1")]["option_ru"] == "Финансирование"
     assert codebook[("q9_code_time", "1")]["option_en"] == "Нехватка времени"
 
-    workbook = load_workbook(io.BytesIO(member.get("/export/responses.xlsx").data))
+    workbook = load_workbook(io.BytesIO(download(member, "responses.xlsx").data))
     sheet = list(workbook["responses"].iter_rows(values_only=True))
     column = sheet[0].index("q9_code_financing")
     assert sum(row[column] or 0 for row in sheet[1:]) == sum("financing" in p[3] for p in coded)
     workbook.close()
 
     path = tmp_path / "responses.sav"
-    path.write_bytes(member.get("/export/responses.sav").data)
+    path.write_bytes(download(member, "responses.sav").data)
     frame, meta = pyreadstat.read_sav(str(path))
     assert frame["q9_code_time"].sum() == sum("time" in p[3] for p in coded)
     assert meta.variable_value_labels["q9_code_time"] == {1.0: "Chosen", 0.0: "Not chosen"}

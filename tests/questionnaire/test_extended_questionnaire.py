@@ -27,7 +27,7 @@ from survey.questionnaire.choice import MultipleChoiceQuestion, YesNoQuestion
 from survey.questionnaire.library_advocacy import PAGES, QUESTIONS
 from survey.questionnaire.ranking import RankingQuestion
 from tests.conftest import AuthActions, Respondent
-from tests.exports.conftest import read_csv, wipe_responses
+from tests.exports.conftest import download, read_csv, wipe_responses
 
 CHANNELS = ("email", "web", "press", "radio", "tv", "social", "other")
 LANGUAGES = ("en", "fr", "ar", "other")
@@ -309,6 +309,7 @@ NEW_COLUMNS = [
     "q19_other_chosen",
     "q19_other",
     "q19_other_en",
+    "q19_other_ru",
     "q20",
 ]
 
@@ -347,21 +348,21 @@ def test_every_export_carries_the_new_questions(extended, answered, member, tmp_
     assert codes[("q19_fr", "1")]["label_en"] == "Chosen"
     assert codes[("q19_fr", "1")]["option_en"] == "French"
 
-    workbook = load_workbook(io.BytesIO(member.get("/export/responses.xlsx").data))
+    workbook = load_workbook(io.BytesIO(download(member, "responses.xlsx").data))
     sheet = list(workbook["responses"].iter_rows(values_only=True))
     assert list(sheet[0][-len(NEW_COLUMNS) :]) == NEW_COLUMNS
     assert any(row[0] == "q18_web" for row in workbook["codebook"].iter_rows(values_only=True))
     workbook.close()
 
     path = tmp_path / "responses.sav"
-    path.write_bytes(member.get("/export/responses.sav").data)
+    path.write_bytes(download(member, "responses.sav").data)
     frame, meta = pyreadstat.read_sav(str(path), user_missing=True)
     assert list(frame.columns[-len(NEW_COLUMNS) :]) == NEW_COLUMNS
-    assert meta.variable_value_labels["q20"] == {"yes": "Yes", "no": "No"}
+    assert meta.variable_value_labels["q20"] == {1: "Yes", 2: "No"}
     assert meta.variable_value_labels["q19_fr"] == {1.0: "Chosen", 0.0: "Not chosen"}
     assert meta.missing_ranges["q18_radio"] == [{"lo": 99.0, "hi": 99.0}]
     labels = dict(zip(meta.column_names, meta.column_labels, strict=True))
-    assert labels["q18_web"] == f"{CHANNEL_RANKING.text} – Web"
+    assert labels["q18_web"] == f"Web – {CHANNEL_RANKING.text}"  # the item first
 
 
 def test_the_export_is_imported_back_to_the_same_data(extended, answered, member, tmp_path):

@@ -24,7 +24,7 @@ from werkzeug.datastructures import MultiDict
 from survey.extensions import db
 from survey.models import Answer, CodingCategory
 from tests.conftest import AuthActions, csrf_token_from
-from tests.exports.conftest import read_csv
+from tests.exports.conftest import download, read_csv
 
 URL = "/results/coding/q9"
 #: The report's categories (code, English name, Russian name).
@@ -183,14 +183,14 @@ def test_the_reports_q9_categories_are_coded_and_counted_everywhere(
     assert {
         code: sum(row[f"q9_code_{code}"] == "1" for row in rows) for code in expected
     } == expected
-    workbook = load_workbook(io.BytesIO(analyst.get("/export/responses.xlsx").data))
+    workbook = load_workbook(io.BytesIO(download(analyst, "responses.xlsx").data))
     sheet = list(workbook["responses"].iter_rows(values_only=True))
     for code, count in expected.items():
         column = sheet[0].index(f"q9_code_{code}")
         assert sum(row[column] or 0 for row in sheet[1:]) == count
     workbook.close()
     path = tmp_path / "responses.sav"
-    path.write_bytes(analyst.get("/export/responses.sav").data)
+    path.write_bytes(download(analyst, "responses.sav").data)
     frame, _meta = pyreadstat.read_sav(str(path))
     assert {code: int(frame[f"q9_code_{code}"].sum()) for code in expected} == expected
     codebook = read_csv(analyst.get("/export/codebook.csv").data)

@@ -24,6 +24,7 @@ from sqlalchemy import select
 from survey.extensions import db
 from survey.models import AccessLog, ResultCount
 from tests.conftest import csrf_of, responses_in_order
+from tests.exports.conftest import download
 from tests.results.test_aggregation_api import add_drafts, assert_matches, people, submit_all
 
 EXPORTS = ("responses.csv", "answers.csv", "coded_answers.csv", "responses.xlsx", "responses.sav")
@@ -70,7 +71,7 @@ def read(app, member, make_user, make_token):
 
         def export(self, name: str, query: str = "") -> set[str]:
             """The response ids in an export."""
-            body = viewer.get(f"/export/{name}{query}", headers=headers).data
+            body = download(viewer, name, query.lstrip("?"), headers).data
             if name.endswith(".xlsx"):
                 sheet = load_workbook(io.BytesIO(body), read_only=True)["responses"]
                 return {row[0] for row in list(sheet.iter_rows(values_only=True))[1:]}
