@@ -118,6 +118,8 @@ class Question:
     option_segmentable: ClassVar[bool] = False
     #: Compared by it, segments smaller than a threshold are grouped into one (countries).
     groups_small_segments: ClassVar[bool] = False
+    #: Summarised on the report's title page beside the languages (where respondents are).
+    on_report_title: ClassVar[bool] = False
     #: Tested against the segments with a chi-square test of independence.
     tested: ClassVar[bool] = False
     #: Each of its options tested against the segments (chose it or not: a chi-square test).

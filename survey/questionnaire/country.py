@@ -32,6 +32,7 @@ class CountryQuestion(ListQuestion):
     form_macro: ClassVar[str] = "country"
     segmentable: ClassVar[bool] = True
     groups_small_segments: ClassVar[bool] = True
+    on_report_title: ClassVar[bool] = True
     answer_heading: ClassVar[Any] = _l("Country")
     #: Compared side by side, countries are listed most respondents first.
     rows_by_count: ClassVar[bool] = True

@@ -91,6 +91,11 @@ def report_context(options: ReportOptions, progress: Progress | None = None) -> 
             "language": language,
             "body": body,
             "questions": shown,
+            "title_entries": [
+                body["questions"][q.code]
+                for q in questionnaire.where("on_report_title")
+                if q.code in body["questions"]
+            ],
             "derived": derived,
             "numbers": questionnaire.numbers,
             "timeline": timeline,
