@@ -19,7 +19,11 @@ def _error(description: str) -> dict[str, Any]:
 # What the server stores: no control characters (tabs and line breaks are fine) ...
 STORABLE = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
 # ... and, for a name, something left once the surrounding space is trimmed.
-NOT_BLANK = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*\S[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+NOT_BLANK = (
+    r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*"
+    r"[^\s\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+    r"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+)
 
 
 def schemas(languages: tuple[str, ...]) -> dict[str, Any]:

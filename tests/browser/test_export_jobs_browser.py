@@ -68,8 +68,9 @@ def test_the_progress_bar_moves_and_the_file_downloads(
         time.sleep(0.2)
     assert any(state in ("queued", "running") for state, _value in seen), seen
     assert progress.get_attribute("value") == "100"
-    # The page reads the job's progress from the server while it runs: the bar moved.
-    assert len({value for _state, value in seen}) > 1 or seen[0][0] == "queued", seen
+    # The page reads the job's progress from the server while it runs: the bar moved from
+    # what it first showed to full (a small file may go from 0 to 100 between two readings).
+    assert seen[0][1] != "100", seen
     screenshot(page, f"export-job-{language}-{width}-ready")
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     assert axe_violations(page) == []
