@@ -9,7 +9,6 @@ pass filters and options in.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import groupby
 from operator import itemgetter
@@ -47,25 +46,6 @@ CHUNK_SIZE = 2000
 TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 #: Where the status column goes: after response_id, language, started_at, submitted_at.
 STATUS_POSITION = 4
-
-
-@dataclass(frozen=True)
-class Period:
-    """Submitted from `since` (inclusive) until `until` (exclusive), either end open."""
-
-    since: datetime | None = None
-    until: datetime | None = None
-
-    def clauses(self) -> list[Any]:
-        found = []
-        if self.since is not None:
-            found.append(Response.submitted_at >= self.since)
-        if self.until is not None:
-            found.append(Response.submitted_at < self.until)
-        return found
-
-    def __bool__(self) -> bool:
-        return self.since is not None or self.until is not None
 
 
 def columns(include_contact: bool = False, include_excluded: bool = False) -> tuple[Column, ...]:
@@ -136,7 +116,6 @@ def iter_responses(
     chunk_size: int = CHUNK_SIZE,
     include_codings: bool = True,
     recoded: bool = False,
-    period: Period = Period(),
     include_excluded: bool = False,
 ) -> Iterator[tuple[ResponseMeta, Sequence[AnswerCells], Translations]]:
     """Submitted responses (and excluded ones with `include_excluded`) in id order, with
@@ -154,7 +133,7 @@ def iter_responses(
     dialect = connection.dialect.name
     # The status is checked in Python: with `status = 'submitted'` in the WHERE clause SQLite
     # walks the status index and sorts every chunk instead of following the primary key.
-    clauses = matching(filters or Filters(), RESPONSES, statuses=None) + period.clauses()
+    clauses = matching(filters or Filters(), RESPONSES, statuses=None)
     started = _timestamp_text(Response.started_at, dialect)
     submitted = _timestamp_text(Response.submitted_at, dialect)
     python_format = dialect not in ("sqlite", "postgresql")
@@ -245,16 +224,13 @@ def iter_long_rows(
     include_contact: bool = False,
     chunk_size: int = CHUNK_SIZE,
     recoded: bool = False,
-    period: Period = Period(),
     include_excluded: bool = False,
 ) -> Iterator[tuple[ResponseMeta, str, str, int | None, str | None]]:
     """(response, question, option, rank, text) rows, responses in id order (the response's
     status is its meta's last item)."""
     questions = current_questionnaire().questions
     order = {q.code: position for position, q in enumerate(questions)}
-    chunks = iter_responses(
-        filters, include_contact, chunk_size, False, recoded, period, include_excluded
-    )
+    chunks = iter_responses(filters, include_contact, chunk_size, False, recoded, include_excluded)
     for meta, answers, _translations in chunks:
         for _id, _response, question, option, rank, text in sorted(
             answers, key=lambda cells: (order.get(cells[2], len(order)), cells[3])
@@ -262,12 +238,10 @@ def iter_long_rows(
             yield meta, question, option, rank, text
 
 
-def count_responses(
-    filters: Filters | None = None, period: Period = Period(), include_excluded: bool = False
-) -> int:
-    """How many responses the filters and period select (for progress bars)."""
+def count_responses(filters: Filters | None = None, include_excluded: bool = False) -> int:
+    """How many responses the filters select (for progress bars)."""
     wanted = statuses(include_excluded)
-    clauses = matching(filters or Filters(), RESPONSES, statuses=wanted) + period.clauses()
+    clauses = matching(filters or Filters(), RESPONSES, statuses=wanted)
     return db.session.scalar(select(func.count()).select_from(RESPONSES).where(*clauses)) or 0
 
 
@@ -347,7 +321,6 @@ def wide_rows(
     labels: str | None = None,
     chunk_size: int = CHUNK_SIZE,
     recoded: bool = False,
-    period: Period = Period(),
     include_excluded: bool = False,
 ) -> Iterator[list[Any]]:
     encoder = RowEncoder(include_contact, labels, include_excluded=include_excluded)
@@ -356,7 +329,6 @@ def wide_rows(
         include_contact,
         chunk_size,
         recoded=recoded,
-        period=period,
         include_excluded=include_excluded,
     )
     for meta, answers, translations in chunks:
@@ -414,7 +386,7 @@ CODED_HEADER = ("response_id", "field", "category", "coder", "coded_at")
 
 
 def iter_codings(
-    filters: Filters | None = None, period: Period = Period(), include_excluded: bool = False
+    filters: Filters | None = None, include_excluded: bool = False
 ) -> Iterator[tuple[str, ...]]:
     """(response_id, open field, category code, coder's e-mail, coded_at) of every coding of a
     submitted response's open answer, responses in id order (the long `coded_answers.csv`);
@@ -437,7 +409,6 @@ def iter_codings(
         )
         .where(
             *matching(filters or Filters(), RESPONSES, statuses=statuses(include_excluded)),
-            *period.clauses(),
             CATEGORIES.c.deleted_at.is_(None),
         )
         .order_by(Response.id, CATEGORIES.c.field, CATEGORIES.c.position)

@@ -53,8 +53,6 @@ class ExportOptions:
     #: "Other" answers the working group recoded are exported as the option they were recoded
     #: into (the file's name says so); by default they are exported as given.
     recoded: bool = False
-    #: Only responses submitted in this period.
-    period: dataset.Period = field(default_factory=dataset.Period)
     #: Only these questions' columns (and the response's own); empty = every question.
     questions: tuple[str, ...] = ()
     #: CSV separator name (SEPARATORS).
@@ -70,10 +68,6 @@ class ExportOptions:
     def describe(self, name: str) -> str:
         """What was exported, for the access log."""
         parts = [name, f"filters: {self.filters.describe()}"]
-        if self.period.since:
-            parts.append(f"since={self.period.since:%Y-%m-%d}")
-        if self.period.until:
-            parts.append(f"until={self.period.until:%Y-%m-%d}")
         if self.questions:
             parts.append(f"questions={','.join(self.questions)}")
         if self.recoded:
@@ -170,14 +164,13 @@ def _wide_rows(
         options.filters,
         options.include_contact,
         recoded=options.recoded,
-        period=options.period,
         include_excluded=options.include_excluded,
     ):
         yield selection.pick(encode(meta, answers, translations))
 
 
 def count(options: ExportOptions) -> int:
-    return dataset.count_responses(options.filters, options.period, options.include_excluded)
+    return dataset.count_responses(options.filters, options.include_excluded)
 
 
 # --------------------------------------------------------------------------- CSV
@@ -228,7 +221,6 @@ def long_csv(options: ExportOptions) -> Iterator[str]:
             options.filters,
             options.include_contact,
             recoded=options.recoded,
-            period=options.period,
             include_excluded=options.include_excluded,
         ):
             if labels and option:
@@ -256,7 +248,7 @@ def coded_csv(options: ExportOptions) -> Iterator[str]:
     """The long table of codings: one row per (open answer, category)."""
     rows = (
         [options.escape(cell) for cell in row]
-        for row in dataset.iter_codings(options.filters, options.period, options.include_excluded)
+        for row in dataset.iter_codings(options.filters, options.include_excluded)
     )
     header = (*dataset.CODED_HEADER, *_status_column(options))
     return csv_chunks(header, rows, options)

@@ -2,23 +2,22 @@
 
 The filters are the results' own (`Filters.from_args`: `lang`, `q2=yes`, …), so a link from
 the dashboard carries them; the rest are the export's: `labels`, `bom`, `recoded`,
-`include_contact`, `include_excluded`, `since`/`until` (dates of submission, YYYY-MM-DD,
-both inclusive), `questions` (codes, repeated or comma-separated), `sep` (comma, semicolon,
-tab), `headers` (codes, text) and `formula_safe=0`.
+`include_contact`, `include_excluded`, `questions` (codes, repeated or comma-separated),
+`sep` (comma, semicolon, tab), `headers` (codes, text) and `formula_safe=0`. The days of
+submission are the results' filter (`submitted_from`, `submitted_to`, both inclusive); `since`
+and `until` are other names for them.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from flask import current_app
 from flask_babel import _
 
-from survey.dataset import Period
 from survey.exports.formats import HEADERS, SEPARATORS, ExportOptions
 from survey.questionnaire import current_questionnaire
-from survey.selection import FilterError, Filters, recoded_figures
+from survey.selection import SUBMITTED_FROM, SUBMITTED_TO, FilterError, Filters, recoded_figures
 
 #: The export's own query arguments (all others are the results' filters).
 OPTION_KEYS = (
@@ -27,13 +26,15 @@ OPTION_KEYS = (
     "recoded",
     "include_contact",
     "include_excluded",
-    "since",
-    "until",
     "questions",
     "sep",
     "headers",
     "formula_safe",
 )
+
+
+#: Other names of the results' submission-day filters (the CLI's --since and --until).
+DATE_ALIASES = {"since": SUBMITTED_FROM, "until": SUBMITTED_TO}
 
 
 class OptionError(ValueError):
@@ -45,6 +46,11 @@ def options_from_args(args: Any) -> ExportOptions:
     filter_args = args.copy()
     for key in OPTION_KEYS:
         filter_args.poplist(key)
+    for alias, key in DATE_ALIASES.items():
+        given = filter_args.poplist(alias)
+        if given and filter_args.getlist(key):
+            raise OptionError(_("Give %(key)s once (%(alias)s is the same).", key=key, alias=alias))
+        filter_args.setlist(key, filter_args.getlist(key) or given)
     try:
         filters = Filters.from_args(filter_args)
         recoded = recoded_figures(args)
@@ -68,7 +74,6 @@ def options_from_args(args: Any) -> ExportOptions:
         include_contact=args.get("include_contact") == "1",
         include_excluded=args.get("include_excluded") == "1",
         recoded=recoded,
-        period=Period(_day(args, "since"), _day(args, "until", after=True)),
         questions=_questions(args),
         separator=separator,
         headers=headers,
@@ -84,21 +89,6 @@ def _formula_safe(args: Any) -> bool:
 
 def _languages() -> list[str]:
     return list(current_app.config["LANGUAGES"])
-
-
-def _day(args: Any, key: str, after: bool = False) -> datetime | None:
-    """The start of the day (UTC) `key` names; with `after`, of the day after it."""
-    value = (args.get(key) or "").strip()
-    if not value:
-        return None
-    try:
-        day = date.fromisoformat(value)
-    except ValueError:
-        raise OptionError(
-            _("%(key)s: %(value)s is not a date such as 2026-11-24.", key=key, value=repr(value))
-        ) from None
-    start = datetime.combine(day, time(), tzinfo=UTC)
-    return start + timedelta(days=1) if after else start
 
 
 def _questions(args: Any) -> tuple[str, ...]:
@@ -128,10 +118,6 @@ def options_to_args(options: ExportOptions) -> list[tuple[str, str]]:
         pairs.append(("include_contact", "1"))
     if options.include_excluded:
         pairs.append(("include_excluded", "1"))
-    if options.period.since:
-        pairs.append(("since", f"{options.period.since:%Y-%m-%d}"))
-    if options.period.until:
-        pairs.append(("until", f"{options.period.until - timedelta(days=1):%Y-%m-%d}"))
     if options.questions:
         pairs.append(("questions", ",".join(options.questions)))
     if options.separator != "comma":

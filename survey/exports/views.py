@@ -21,6 +21,7 @@ from survey.exports.jobs import WRITERS, attachment_name
 from survey.exports.options import OptionError, options_from_args, options_to_args
 from survey.extensions import csrf
 from survey.questionnaire import current_questionnaire
+from survey.selection import DATE_RANGE
 
 STREAMED = {
     "responses.csv": formats.wide_csv,
@@ -83,7 +84,8 @@ def index():
         "exports/index.html",
         options=options,
         pairs=pairs,
-        filter_pairs=options.filters.to_args(),
+        # The days of submission have fields of their own on the page.
+        filter_pairs=[pair for pair in options.filters.to_args() if pair[0] not in DATE_RANGE],
         filters_description=options.filters.describe(),
         questions=[q for q in current_questionnaire().questions if q.asked],
         languages=current_questionnaire_languages(),

@@ -122,3 +122,20 @@ def test_the_export_link_exports_the_respondents_the_page_shows(client, people, 
             assert datetime.fromisoformat(row["submitted_at"].replace("Z", "+00:00")) >= first
         else:
             assert row["language"] == "ru"
+
+
+def test_the_exports_since_and_until_are_the_same_days_of_submission(client, people, viewer):
+    """The export's own names for the days (`since`, `until`; the CLI's --since, --until)
+    select what the results' `submitted_from` and `submitted_to` select; both at once is a 400."""
+    expected = sorted(r["response_id"] for r in people if "2026-11-02" <= day(r) <= "2026-11-04")
+
+    def exported(query: str) -> list[str]:
+        body = client.get(f"/export/responses.csv?{query}").get_data(as_text=True)
+        return sorted(row["response_id"] for row in csv.DictReader(io.StringIO(body)))
+
+    assert exported("since=2026-11-02&until=2026-11-04") == expected
+    assert exported("submitted_from=2026-11-02&submitted_to=2026-11-04") == expected
+    both = client.get("/export/responses.csv?since=2026-11-02&submitted_from=2026-11-03")
+    assert both.status_code == 400
+    page = Page(client.get("/export/?since=2026-11-02").get_data(as_text=True))
+    assert page.one("input", id="submitted_from")["value"] == "2026-11-02"
