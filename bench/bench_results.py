@@ -119,8 +119,9 @@ def prepare_coding(uri: str) -> None:
     columns = "field, code, names, description, position, created_at"
     categories = f"INSERT INTO coding_categories ({columns}) VALUES {names}"  # noqa: S608
     codings = (
-        "INSERT INTO codings (answer_id, category_id, coded_at) "  # noqa: S608
-        "SELECT a.id, c.id, CURRENT_TIMESTAMP FROM answers a JOIN coding_categories c "
+        "INSERT INTO codings (answer_id, category_id, response_id, coded_at) "  # noqa: S608
+        "SELECT a.id, c.id, a.response_id, CURRENT_TIMESTAMP "
+        "FROM answers a JOIN coding_categories c "
         f"ON c.field = 'q9' AND c.position = 1 + a.response_id % {len(CATEGORIES)} "
         "WHERE a.question = 'q9' AND a.response_id % 10 = 0"
     )

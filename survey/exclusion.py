@@ -147,7 +147,7 @@ def restore(uuids: Sequence[str], actor: Actor) -> Changed:
             )
         )
     # Submitted again, so the counting statement takes them: added in this transaction.
-    counters.add_result_counts(connection, ids)
+    counters.count_again(connection, ids)
     bump_change_counter(EXCLUSIONS)
     for _id, uuid, _counted in rows:
         log(actor, "restore_response", f"response {uuid}")

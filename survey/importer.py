@@ -598,7 +598,11 @@ def _insert(row: ParsedRow, categories: Mapping[tuple[str, str], int]) -> int:
     if row.translations or row.codings:
         db.session.flush()
     db.session.add_all(
-        Coding(answer_id=answers[key].id, category_id=categories[(field, code)])
+        Coding(
+            answer_id=answers[key].id,
+            category_id=categories[(field, code)],
+            response_id=response.id,
+        )
         for field, key, code in row.codings
     )
     if row.translations:

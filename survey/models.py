@@ -478,6 +478,13 @@ class Coding(Model):
     category_id: Mapped[int] = mapped_column(
         ForeignKey("coding_categories.id", ondelete="CASCADE"), primary_key=True
     )
+    #: The answer's response (as in `answers`): the coded figures of a million respondents
+    #: join their codings by respondent instead of looking up each coded answer.
+    response_id: Mapped[int] = mapped_column(
+        ForeignKey("responses.id", ondelete="CASCADE", name="fk_codings_response_id_responses"),
+        nullable=False,
+        index=True,
+    )
     coded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     coded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

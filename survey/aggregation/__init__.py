@@ -35,7 +35,7 @@ from survey.aggregation.statistics import (
 from survey.changes import EXCLUSIONS
 from survey.database import begin_write
 from survey.extensions import db
-from survey.models import DRAFT, EXCLUDED, RESPONSES, SUBMITTED, ChangeCounter
+from survey.models import DRAFT, EXCLUDED, RESPONSES, STATUSES, SUBMITTED, ChangeCounter
 from survey.open_answers.coding import VERSION as CODING
 from survey.questionnaire import Questionnaire, current_questionnaire
 from survey.questionnaire.figures import Figures
@@ -62,30 +62,30 @@ def count(filters: Filters, segment: str | None, recoded: bool = False) -> dict[
     """Every figure, per segment value: from the live counters when they can serve the
     request, else from the results' rows (one per response), else from the answers (each
     only while it holds exactly the responses marked counted). `RESULT_COUNTS = False`
-    always counts from the answers, `RESULT_ROWS = False` leaves out the rows. Figures
-    `recoded` are never read from the counters (they hold the answers as given)."""
+    always counts from the answers, `RESULT_ROWS = False` leaves out the rows. The counters
+    and the rows hold the answers as given: figures `recoded` add the difference recoding
+    makes for the few respondents with a recoded answer."""
     config = current_app.config
     live = config.get("RESULT_COUNTS", True)
-    found = by_response.usable() if live and config.get("RESULT_ROWS", True) else None
-    if found is not None and not by_response.serves(found, filters, segment):
-        found = None
-    figures = None
-    if live and not recoded and counters.servable(filters, segment):
-        figures = counters.read(filters, segment)
-    if figures is None and found is not None:
-        figures = by_response.count(found, filters, segment)
-        from_answers.count_drafts(figures, filters, segment)
-        if recoded:
-            for value, difference in from_answers.recode_difference(filters, segment).items():
-                figures[value].add(difference)
-    if figures is None:
+    if not live:
         figures = from_answers.count_from_answers(filters, segment, recoded)
-    if found is not None:
-        # The coded answers of the respondents the rows select (faster than `population`).
-        people = by_response.population(found, filters, segment)
-        from_answers.add_codings(figures, filters, segment, people.segment_of, people.decode)
-    else:
         from_answers.add_codings(figures, filters, segment)
+        return figures
+    read = counters.read(filters, segment) if counters.servable(filters, segment) else None
+    if read is not None:
+        figures = read
+        from_answers.add_codings(figures, filters, segment)
+    else:
+        found = by_response.usable() if config.get("RESULT_ROWS", True) else None
+        if found is None or not by_response.serves(found, filters, segment):
+            figures = from_answers.count_from_answers(filters, segment, recoded)
+            from_answers.add_codings(figures, filters, segment)
+            return figures
+        figures = by_response.count(found, filters, segment)  # with the codings
+        from_answers.count_drafts(figures, filters, segment)
+    if recoded:
+        for value, difference in from_answers.recode_difference(filters, segment).items():
+            figures[value].add(difference)
     return figures
 
 
@@ -277,13 +277,22 @@ def version_info() -> dict[str, Any]:
     """
     take_in_new_submissions()
     r = RESPONSES
-    latest = func.max(r.c.submitted_at)
-    by_status = select(r.c.status, func.count(), latest).group_by(r.c.status)
+    # Per status, a count and the latest submission, each from an index (the count's alone,
+    # the latest one entry): a fifth of the time of one GROUP BY status, which reads the whole
+    # table at a million responses.
+    by_status = [
+        select(
+            literal(status),
+            select(func.count()).where(r.c.status == status).scalar_subquery(),
+            select(func.max(r.c.submitted_at)).where(r.c.status == status).scalar_subquery(),
+        )
+        for status in STATUSES
+    ]
     uncounted = select(literal(UNCOUNTED), func.count(), null()).where(counters.not_yet_counted(r))
     changes = select(ChangeCounter.name, ChangeCounter.value, null()).where(
         ChangeCounter.name.in_([CODING, EXCLUSIONS])
     )
-    rows = db.session.execute(union_all(by_status, uncounted, changes)).all()
+    rows = db.session.execute(union_all(*by_status, uncounted, changes)).all()
     found = {status: (number, last) for status, number, last in rows}
     submitted, last = found.get(SUBMITTED, (0, None))
     drafts = found.get(DRAFT, (0, None))[0]

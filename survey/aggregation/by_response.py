@@ -31,9 +31,12 @@ written is kept in `change_counters` under the table's name. The table serves a 
 while that number equals the counters' total of counted responses; otherwise (not built, or a
 response whose answers fit no slot) results are counted from the answers.
 
-Codings (`q9_code`) and recodes are not in the rows: they change at any time. Coded figures
-are counted from the codings of the respondents selected here (`Population.subquery`), and
-figures "as recoded" add, for the few respondents with a recoded answer, the difference
+Codings (`q9_code`) and recodes are not in the rows: they change at any time. The codings
+(a few per cent of the responses) are summed up per response in one string each
+(`_codings_per_response`), joined to their rows by id and counted per segment and string in
+one query: one index probe per coded response, where a lookup per coded answer with the
+conditions took seconds.
+Figures "as recoded" add, for the few respondents with a recoded answer, the difference
 between their answers as recoded and as given (`from_answers.recode_difference`).
 """
 
@@ -73,11 +76,13 @@ from sqlalchemy import (
     union_all,
     update,
 )
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from survey.extensions import db
-from survey.models import ANSWERS, CHANGE_COUNTERS, RESPONSES
+from survey.models import ANSWERS, CATEGORIES, CHANGE_COUNTERS, CODINGS, RESPONSES
 from survey.questionnaire import AnswerRow, Question, Questionnaire, asked_questionnaire
 from survey.questionnaire import current_questionnaire as results_questionnaire
+from survey.questionnaire.coded import coded_code
 from survey.questionnaire.figures import OPTION, OTHER_TEXTS, RANK, RESPONDENTS, Figures
 from survey.selection import LANGUAGE, Filters, matching
 
@@ -259,6 +264,26 @@ def add_rows(connection: Connection, response_ids: Sequence[int]) -> int:
     return _write(connection, found, response_ids) if response_ids else 0
 
 
+def remove_rows(connection: Connection, response_ids: Sequence[int]) -> int:
+    """Remove the rows of these responses, taken out of the counted ones in the caller's
+    transaction (excluded); returns the rows removed."""
+    found = current_layout()
+    if found is None or not response_ids:
+        return 0
+    t, counter = found.table, CHANGE_COUNTERS
+    if connection.execute(select(_held(t.name))).scalar() is None:
+        return 0
+    removed = 0
+    ids = sorted(set(response_ids))
+    for start in range(0, len(ids), BATCH):
+        batch = ids[start : start + BATCH]
+        removed += connection.execute(t.delete().where(t.c.id.in_(batch))).rowcount
+    connection.execute(
+        update(counter).where(counter.c.name == t.name).values(value=counter.c.value - removed)
+    )
+    return removed
+
+
 def _write(connection: Connection, found: Layout, response_ids: Sequence[int] | None) -> int:
     """Write the rows of these responses (all counted ones when None), replacing any they
     had (a response counted again); keeps the number of rows held up to date."""
@@ -386,14 +411,6 @@ class Population:
     segment: Any
     decode: Callable[[Any], str | None]
 
-    def segment_of(self, response_id: Any) -> Any:
-        """The segment value of one response if selected, else NULL: a lookup of its row by
-        its id, per row of the caller's query (a scalar subquery with LIMIT 1, which
-        PostgreSQL does not turn into a join planned from a guessed number of rows)."""
-        t = self.table
-        found = select(self.segment).where(t.c.id == response_id, *self.where).limit(1)
-        return found.scalar_subquery()
-
 
 def serves(found: Layout, filters: Filters, segment: str | None) -> bool:
     """Whether the rows can select this request: they hold no submission time, and a
@@ -442,8 +459,8 @@ def population(found: Layout, filters: Filters, segment: str | None) -> Populati
 
 
 def count(found: Layout, filters: Filters, segment: str | None) -> dict[str, Figures]:
-    """The figures of the submitted responses per segment value, from their rows (drafts and
-    coded figures are the caller's).
+    """The figures of the submitted responses per segment value, from their rows and the
+    codings (drafts are the caller's).
 
     Each packed column's groups are unpacked with numpy: per slot, respondents per (segment,
     value) in one `bincount`, and the question adds each non-zero count to its figures.
@@ -473,7 +490,87 @@ def count(found: Layout, filters: Filters, segment: str | None) -> dict[str, Fig
                 if (label := named[position]) is not None:
                     figures = per_segment[label]
                     place.question.add_slot_count(place.slot, value, int(sums[index]), figures)
+    fields = _coded_fields()
+    for seg_value, codings, n in _coded(people):
+        if (label := people.decode(seg_value)) is not None:
+            _add_codings(per_segment[label], fields, codings, n)
     return per_segment
+
+
+#: Separators of `_codings_per_response`'s strings (never in a field's name or a code).
+ANSWER_SEPARATOR, FIELD_SEPARATOR, CODE_SEPARATOR = ";", "=", "|"
+
+
+def _coded_fields() -> dict[str, str]:
+    """The open fields whose answers are coded, and the code of each one's coded question."""
+    return {field: coded_code(field) for field in results_questionnaire().coded_fields}
+
+
+def _codings_per_response(dialect: str) -> Any:
+    """Per response with coded answers: (response_id, codings), the codings one string that
+    holds, per coded answer, `field=code|code` (answers separated by ";"). Respondents with
+    the same codings have the same string (in PostgreSQL's sorted order), so grouping the
+    rows by it gives respondents per combination of categories. None: nothing is coded."""
+    fields = _coded_fields()
+    if not fields:
+        return None
+    k, c = CATEGORIES, CODINGS
+    per_answer_codes = (
+        select(
+            c.c.response_id.label("response_id"),
+            k.c.field.label("field"),
+            _joined(k.c.code, CODE_SEPARATOR, dialect).label("codes"),
+        )
+        .select_from(c.join(k, k.c.id == c.c.category_id))
+        .where(k.c.deleted_at.is_(None), k.c.field.in_(fields))
+        .group_by(c.c.answer_id, c.c.response_id, k.c.field)
+        .subquery("coded_answers")
+    )
+    answer = per_answer_codes.c.field + literal(FIELD_SEPARATOR) + per_answer_codes.c.codes
+    return (
+        select(
+            per_answer_codes.c.response_id.label("response_id"),
+            _joined(answer, ANSWER_SEPARATOR, dialect).label("codings"),
+        )
+        .group_by(per_answer_codes.c.response_id)
+        .subquery("codings")
+    )
+
+
+def _joined(column: Any, separator: str, dialect: str) -> Any:
+    """The column's values of a group as one string (sorted on PostgreSQL; on SQLite in the
+    order rows arrive, which only makes more groups of the same figures)."""
+    if dialect == "postgresql":
+        return func.string_agg(column, aggregate_order_by(literal(separator), column))
+    return func.group_concat(column, separator)
+
+
+def _add_codings(figures: Figures, fields: dict[str, str], codings: str, n: int) -> None:
+    """Add `n` respondents with these codings (`_codings_per_response`) to the figures."""
+    for answer in codings.split(ANSWER_SEPARATOR):
+        field, codes = answer.split(FIELD_SEPARATOR)
+        question = fields[field]
+        figures.coded_answers[question] = figures.coded_answers.get(question, 0) + n
+        by_category = figures.coded[question]
+        for code in codes.split(CODE_SEPARATOR):
+            by_category[code] = by_category.get(code, 0) + n
+
+
+def _coded(people: Population) -> list[tuple[Any, str, int]]:
+    """(segment value, codings, respondents) of the selected respondents with coded answers:
+    a join that starts from the few coded responses and finds their rows by id."""
+    codings = _codings_per_response(db.session.get_bind().dialect.name)
+    if codings is None:
+        return []
+    t = people.table
+    seg = people.segment.label("seg")
+    query = (
+        select(seg, codings.c.codings, func.count())
+        .select_from(codings.join(t, t.c.id == codings.c.response_id))
+        .where(*people.where)
+        .group_by(seg, codings.c.codings)
+    )
+    return [tuple(row) for row in db.session.execute(query)]
 
 
 def _grouped(found: Layout, people: Population) -> list[list[tuple[Any, str, int, int]]]:
@@ -517,14 +614,16 @@ def _grouped(found: Layout, people: Population) -> list[list[tuple[Any, str, int
 
 
 def _without_jit(query: Select) -> list[Any]:
-    """Run a query without JIT compilation (it costs more than it saves here) and with room
-    for its hash tables; the settings are restored afterwards."""
+    """Run a query without JIT compilation (it costs more than it saves here), with room for
+    its hash tables, and hashing every grouping set (sorting the rows for one of them, which
+    the planner picks from its guess of how few rows the slot conditions keep, took a third
+    longer at a million responses compared by country); the settings are restored afterwards."""
     session = db.session
-    saved = session.execute(
-        text("SELECT current_setting('jit'), current_setting('work_mem')")
-    ).one()
-    settings = text("SELECT set_config('jit', :jit, true), set_config('work_mem', :memory, true)")
-    session.execute(settings, {"jit": "off", "memory": "64MB"})
+    wanted = {"jit": "off", "work_mem": "64MB", "enable_sort": "off"}
+    current = ", ".join(f"current_setting('{name}')" for name in wanted)
+    saved = dict(zip(wanted, session.execute(text(f"SELECT {current}")).one(), strict=True))
+    change = ", ".join(f"set_config('{name}', :{name}, true)" for name in wanted)
+    session.execute(text(f"SELECT {change}"), wanted)
     rows = session.execute(query).all()
-    session.execute(settings, {"jit": saved[0], "memory": saved[1]})
+    session.execute(text(f"SELECT {change}"), saved)
     return list(rows)

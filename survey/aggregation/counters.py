@@ -231,8 +231,16 @@ def subtract_result_counts(connection: Connection, response_ids: Sequence[int]) 
     """Take the figures of these counted responses out of the counters, while they are still
     submitted (an admin is excluding them); the caller then changes their status and clears
     their `counted` flag in the same transaction, so the counters never hold a response that
-    is not marked counted."""
+    is not marked counted. Their rows in the results' table go with them."""
     add_result_counts(connection, response_ids, sign=-1)
+    by_response.remove_rows(connection, response_ids)
+
+
+def count_again(connection: Connection, response_ids: Sequence[int]) -> None:
+    """Add these responses, submitted and marked counted again in the caller's transaction
+    (restored after an exclusion), to the counters and to the results' table."""
+    add_result_counts(connection, response_ids)
+    by_response.add_rows(connection, response_ids)
 
 
 def lock_counting(connection: Connection) -> None:

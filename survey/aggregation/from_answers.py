@@ -8,7 +8,7 @@ responses into Python; nothing here uses request objects.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Select, and_, case, func, literal, null, select, union_all
@@ -245,37 +245,24 @@ def _count(
     return per_segment
 
 
-def add_codings(
-    per_segment: dict[str, Figures],
-    filters: Filters,
-    segment: str | None,
-    segment_of: Callable[[Any], Any] | None = None,
-    decode: Callable[[Any], str | None] = str,
-) -> None:
+def add_codings(per_segment: dict[str, Figures], filters: Filters, segment: str | None) -> None:
     """Add the coded questions' figures (`CODED`): answers per category and coded answers,
-    counted from the codings (which change at any time, so they are never live counters).
-
-    `segment_of(response_id)`: the segment value of a selected respondent, NULL for anyone
-    else, looked up per coded answer (codings are few; the results' rows give it), with
-    `decode` turning it into the segment's; by default the respondents are `population`.
-    """
+    counted from the codings (which change at any time, so they are never live counters)
+    of the respondents `population` selects."""
     questionnaire = current_questionnaire()
     fields = {field: coded_code(field) for field in questionnaire.coded_fields}
     if not fields:
         return
-    k, c, a, r = CATEGORIES, CODINGS, ANSWERS, RESPONSES
-    source: Any = c.join(k, k.c.id == c.c.category_id).join(a, a.c.id == c.c.answer_id)
-    if segment_of is not None:
-        seg: Any = segment_of(a.c.response_id)
-        where = []
-    elif segment is None and not filters:
-        seg, decode = literal(""), str
-        source = source.join(r, r.c.id == a.c.response_id)
+    k, c, r = CATEGORIES, CODINGS, RESPONSES
+    source: Any = c.join(k, k.c.id == c.c.category_id)
+    if segment is None and not filters:
+        seg: Any = literal("")
+        source = source.join(r, r.c.id == c.c.response_id)
         where = [r.c.status == SUBMITTED]
     else:
         people = population(filters, segment, (SUBMITTED,)).subquery("p")
-        seg, decode = people.c.seg, str
-        source = source.join(people, people.c.id == a.c.response_id)
+        seg = people.c.seg
+        source = source.join(people, people.c.id == c.c.response_id)
         where = []
     coded = (
         select(seg.label("seg"), k.c.field, k.c.code, c.c.answer_id)
@@ -293,9 +280,8 @@ def add_codings(
         per_field.where(selected).group_by(coded.c.seg, coded.c.field),
     )
     for value, field, code, count in db.session.execute(both):
-        if (label := decode(value)) is None:
-            continue
+        figures = per_segment[str(value)]
         if code is None:  # the coded answers of the field
-            per_segment[label].coded_answers[fields[field]] = count
+            figures.coded_answers[fields[field]] = count
         else:
-            per_segment[label].coded[fields[field]][code] = count
+            figures.coded[fields[field]][code] = count

@@ -416,10 +416,11 @@ def change_codings(
     category_ids = {c for _a, c in added | removed}
     if not answer_ids:
         return 0
-    valid_answers = set(db.session.scalars(_answers_of(field).where(Answer.id.in_(answer_ids))))
+    valid = _answers_of(field).add_columns(Answer.response_id).where(Answer.id.in_(answer_ids))
+    response_of: dict[int, int] = {a: r for a, r in db.session.execute(valid)}
     offered = {c.id: c for c in categories(field.field)}
     for answer_id, category_id in added | removed:
-        if answer_id not in valid_answers or category_id not in offered:
+        if answer_id not in response_of or category_id not in offered:
             raise CodingError(_("This answer or category is not in this question."))
     if any(offered[c].is_retired for _a, c in added):
         raise CodingError(_("A retired category cannot be given to more answers."))
@@ -432,7 +433,12 @@ def change_codings(
         )
     }
     new = [
-        {"answer_id": a, "category_id": c, "coded_by_id": user.id if user else None}
+        {
+            "answer_id": a,
+            "category_id": c,
+            "response_id": response_of[a],
+            "coded_by_id": user.id if user else None,
+        }
         for a, c in sorted(added - existing)
     ]
     if new:

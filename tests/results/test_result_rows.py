@@ -3,11 +3,12 @@ give exactly the figures of a full count from the answers.
 
 Respondents answer through the web form; a script reads the results with a viewer's token
 twice: as served (several filters, ranked items, coded categories, comparisons with filters,
-figures as recoded: from the rows) and with `RESULT_COUNTS = False` (counted from the answers).
+figures as recoded with them: from the rows; figures as recoded without: from the live counters
+plus what recoding changes) and with `RESULT_COUNTS = False` (counted from the answers).
 Both bodies must be equal, some are also checked against figures counted here from the posted
 answers, and the rows must really have served them. Then the rows are kept right through
-more submissions, `import-csv`, `seed-demo`, coding, recoding, a response taken out of the
-submitted ones, a deleted response, answers the questionnaire does not know, and a survey too
+more submissions, `import-csv`, `seed-demo`, coding, recoding, an admin's exclusion and
+restoring, a response taken out of the submitted ones by hand, a deleted response, answers the questionnaire does not know, and a survey too
 large to build them on the fly until `rebuild-result-counts`.
 """
 
@@ -22,6 +23,7 @@ from sqlalchemy import inspect, text
 
 from survey.aggregation import by_response, from_answers
 from survey.extensions import db
+from tests.conftest import responses_in_order
 from tests.results.test_aggregation_api import add_drafts, assert_matches, people, submit_all
 from tests.results.test_coding import (
     ANSWERS as Q9_ANSWERS,
@@ -32,6 +34,7 @@ from tests.results.test_coding import (
     code_through_the_page,
     create,
 )
+from tests.results.test_exclusion import exclude_on_its_page, restore_on_its_page
 from tests.results.test_result_counts import imported_copy, rebuild
 
 #: Requests served from the rows: any filters, ranked items, comparisons with filters.
@@ -47,9 +50,10 @@ FROM_ROWS = [
     "?compare=lang&q2=no&q14=business",
     "?compare=q2&lang=ru&q4=5k,na",
     "?compare=q12&q7=libraries&locale=ru",
-    "?recoded=1",
     "?recoded=1&compare=q2&q6=other",
 ]
+#: Figures as recoded that the live counters serve (as given, plus what recoding changes).
+RECODED_FROM_COUNTERS = ["?recoded=1", "?recoded=1&q2=yes", "?recoded=1&compare=q2"]
 CSRF_VALUE = re.compile(r'(name="csrf_token"[^>]*value=")[^"]+"')
 
 
@@ -80,11 +84,13 @@ def results(app, client, viewer_token, monkeypatch):
         def served_from_rows(self) -> bool:
             return bool(from_rows)
 
-        def agree(self, *queries: str) -> dict[str, dict]:
+        def agree(self, *queries: str, from_rows: bool = True) -> dict[str, dict]:
+            """The bodies as served equal a full count; `from_rows`: and the rows served
+            them (else the live counters did)."""
             bodies = {}
             for query in queries:
                 served = self.get(query)
-                assert self.served_from_rows, f"{query} was not served from the rows"
+                assert self.served_from_rows == from_rows, f"{query}: served from the rows?"
                 assert served == self.get(query, live=False), query
                 assert not self.served_from_rows
                 bodies[query] = served
@@ -116,6 +122,7 @@ def test_any_filters_and_comparisons_give_the_figures_of_a_full_count(make_respo
     add_drafts(make_respondent)
 
     bodies = results.agree(*FROM_ROWS)
+    bodies |= results.agree(*RECODED_FROM_COUNTERS, from_rows=False)
     # And they are the figures counted here from what was posted.
     members = wanted(crowd, q2=("yes",), q6=("government",))
     assert_matches(bodies["?q2=yes&q6=government"], members)
@@ -231,7 +238,8 @@ def test_recoded_figures_from_the_rows_are_those_of_a_full_count(
         data.add(f"was-recode-{ids[words]}", "")
     assert analyst.post(url, data=data).status_code == 302
 
-    bodies = results.agree("?recoded=1", "?recoded=1&q2=yes", "?recoded=1&compare=q2")
+    bodies = results.agree(*RECODED_FROM_COUNTERS, from_rows=False)
+    bodies |= results.agree("?recoded=1&q2=yes&q4=5k,25k", "?recoded=1&compare=q1&q2=yes")
     given = results.get("?q2=yes&q6=other")
     recoded = results.agree("?recoded=1&q2=yes&q6=other")["?recoded=1&q2=yes&q6=other"]
     counts = {o["code"]: o["count"] for o in recoded["questions"]["q6"]["options"]}
@@ -289,6 +297,25 @@ def test_a_response_no_longer_submitted_is_left_out(app, make_respondent, result
         after["?q2=yes&q6=government"]["total"]
         == before["?q2=yes&q6=government"]["total"] - was_member
     )
+
+
+def test_excluding_and_restoring_keep_the_rows_serving(app, make_respondent, results, member):
+    """An admin's exclusion takes the response's row out with its counters, and restoring
+    puts it back: the rows go on serving, with the figures of a full count."""
+    crowd = people(n=14, seed=7)
+    submit_all(make_respondent, crowd)
+    query, compared = "?q2=yes&q6=government", "?compare=q1&q2=yes"
+    results.agree(query, compared)
+    uuids = responses_in_order(app)
+    admin = member("admin")
+    members = wanted(crowd, q2=("yes",), q6=("government",))
+    left_out = next(uuid for uuid, person in zip(uuids, crowd, strict=True) if person in members)
+    assert exclude_on_its_page(admin, left_out, "Test answer").status_code == 302
+    after = results.agree(query, compared)[query]
+    kept = [person for uuid, person in zip(uuids, crowd, strict=True) if uuid != left_out]
+    assert_matches(after, wanted(kept, q2=("yes",), q6=("government",)))
+    assert restore_on_its_page(admin, left_out).status_code == 302
+    assert_matches(results.agree(query, compared)[query], members)
 
 
 def test_a_deleted_response_takes_its_row_with_it(app, make_respondent, results):
