@@ -86,8 +86,9 @@ def recode_difference(filters: Filters, segment: str | None) -> dict[str, Figure
     """What counting "other" answers as recoded changes, per segment value: the figures of
     the respondents with a recoded answer as recoded minus as given (they are few)."""
     a = ANSWERS
-    answers = select(RECODES.c.answer_id)
-    recoded = list(db.session.scalars(select(a.c.response_id).where(a.c.id.in_(answers))))
+    # From the recodes (few) to their answers by id.
+    of_recodes = RECODES.join(a, a.c.id == RECODES.c.answer_id)
+    recoded = list(db.session.scalars(select(a.c.response_id).select_from(of_recodes)))
     if not recoded:
         return {}
     difference = _count(filters, segment, True, within=recoded)
