@@ -471,8 +471,16 @@ def count(found: Layout, filters: Filters, segment: str | None) -> dict[str, Fig
         if not groups:
             continue
         segments, languages, found_keys, found_counts = zip(*groups, strict=True)
-        values, positions = numpy.unique(numpy.array(segments, dtype=object), return_inverse=True)
-        named = [people.decode(value) for value in values.tolist()]
+        # Each segment value's position (a dict: numpy.unique sorts Python objects, five
+        # times slower for the 144,000 groups of a million responses compared by country).
+        numbered: dict[Any, int] = {}
+        positions = numpy.fromiter(
+            (numbered.setdefault(value, len(numbered)) for value in segments),
+            dtype=numpy.int64,
+            count=len(segments),
+        )
+        values = list(numbered)
+        named = [people.decode(value) for value in values]
         keys = numpy.array(found_keys, dtype=numpy.int64)
         counts = numpy.array(found_counts, dtype=numpy.int64)
         if pack == 0:  # grouped with the language too: the totals
