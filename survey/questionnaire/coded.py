@@ -151,16 +151,19 @@ class CategoryQuestion(ListQuestion):
     def filter_condition(
         self, answers: FromClause, values: Sequence[str]
     ) -> list[ColumnElement[bool]]:
-        """The respondent's answer to the open field is coded into one of the categories."""
+        """The respondent's answer to the open field is coded into one of the categories.
+
+        By the coding's response (a response has one answer to the field): the codings find
+        the respondents without looking up each coded answer in `answers`."""
         coded = (
-            select(CODINGS.c.answer_id)
+            select(CODINGS.c.response_id)
             .join(CATEGORIES, CATEGORIES.c.id == CODINGS.c.category_id)
             .where(CATEGORIES.c.field == self.open_field.field, CATEGORIES.c.code.in_(values))
         )
         return [
             answers.c.question == self.open_field.question,
             answers.c.option == self.open_field.option,
-            answers.c.id.in_(coded),
+            answers.c.response_id.in_(coded),
         ]
 
     def filter_choices(self, entry: Mapping[str, Any], language: str) -> dict[str, Any] | None:
