@@ -506,7 +506,7 @@ def count(found: Layout, filters: Filters, segment: str | None) -> dict[str, Fig
 
 
 #: Separators of `_codings_per_response`'s strings (never in a field's name or a code).
-ANSWER_SEPARATOR, FIELD_SEPARATOR, CODE_SEPARATOR = ";", "=", "|"
+CODING_SEPARATOR, FIELD_SEPARATOR = ";", "="
 
 
 def _coded_fields() -> dict[str, str]:
@@ -515,53 +515,40 @@ def _coded_fields() -> dict[str, str]:
 
 
 def _codings_per_response(dialect: str) -> Any:
-    """Per response with coded answers: (response_id, codings), the codings one string that
-    holds, per coded answer, `field=code|code` (answers separated by ";"). Respondents with
-    the same codings have the same string (in PostgreSQL's sorted order), so grouping the
-    rows by it gives respondents per combination of categories. None: nothing is coded."""
+    """Per response with coded answers: (response_id, codings), the codings one string of
+    `field=code` separated by ";". A response has one answer per open field, so each field
+    in the string is one coded answer. Respondents with the same codings have the same string
+    (sorted on PostgreSQL), so grouping the rows by it gives respondents per combination of
+    categories. None: no field is coded."""
     fields = _coded_fields()
     if not fields:
         return None
     k, c = CATEGORIES, CODINGS
-    per_answer_codes = (
-        select(
-            c.c.response_id.label("response_id"),
-            k.c.field.label("field"),
-            _joined(k.c.code, CODE_SEPARATOR, dialect).label("codes"),
-        )
+    coding = k.c.field + literal(FIELD_SEPARATOR) + k.c.code
+    if dialect == "postgresql":
+        joined = func.string_agg(coding, aggregate_order_by(literal(CODING_SEPARATOR), coding))
+    else:  # in the order rows arrive: more groups at worst, the same figures
+        joined = func.group_concat(coding, CODING_SEPARATOR)
+    return (
+        select(c.c.response_id.label("response_id"), joined.label("codings"))
         .select_from(c.join(k, k.c.id == c.c.category_id))
         .where(k.c.deleted_at.is_(None), k.c.field.in_(fields))
-        .group_by(c.c.answer_id, c.c.response_id, k.c.field)
-        .subquery("coded_answers")
-    )
-    answer = per_answer_codes.c.field + literal(FIELD_SEPARATOR) + per_answer_codes.c.codes
-    return (
-        select(
-            per_answer_codes.c.response_id.label("response_id"),
-            _joined(answer, ANSWER_SEPARATOR, dialect).label("codings"),
-        )
-        .group_by(per_answer_codes.c.response_id)
+        .group_by(c.c.response_id)
         .subquery("codings")
     )
 
 
-def _joined(column: Any, separator: str, dialect: str) -> Any:
-    """The column's values of a group as one string (sorted on PostgreSQL; on SQLite in the
-    order rows arrive, which only makes more groups of the same figures)."""
-    if dialect == "postgresql":
-        return func.string_agg(column, aggregate_order_by(literal(separator), column))
-    return func.group_concat(column, separator)
-
-
 def _add_codings(figures: Figures, fields: dict[str, str], codings: str, n: int) -> None:
     """Add `n` respondents with these codings (`_codings_per_response`) to the figures."""
-    for answer in codings.split(ANSWER_SEPARATOR):
-        field, codes = answer.split(FIELD_SEPARATOR)
+    answered = set()
+    for coding in codings.split(CODING_SEPARATOR):
+        field, code = coding.split(FIELD_SEPARATOR)
         question = fields[field]
-        figures.coded_answers[question] = figures.coded_answers.get(question, 0) + n
         by_category = figures.coded[question]
-        for code in codes.split(CODE_SEPARATOR):
-            by_category[code] = by_category.get(code, 0) + n
+        by_category[code] = by_category.get(code, 0) + n
+        answered.add(question)
+    for question in answered:
+        figures.coded_answers[question] = figures.coded_answers.get(question, 0) + n
 
 
 def _coded(people: Population) -> list[tuple[Any, str, int]]:
@@ -594,14 +581,24 @@ def _grouped(found: Layout, people: Population) -> list[list[tuple[Any, str, int
         # One scan and a hash table per grouping set.
         sets = [f"(seg, {t.c.language.name}, {packs[0].name})"]
         sets += [f"(seg, {column.name})" for column in packs[1:]]
+        # Each row says its set by GROUPING() (a bit per packed column left out) and carries
+        # only that set's key: five columns, however many packs (a million responses
+        # compared by country make 144,000 groups).
+        every = (1 << len(packs)) - 1  # GROUPING's first argument is its highest bit
+        which = {every - (1 << (len(packs) - 1 - number)): number for number in range(len(packs))}
         query = (
-            select(seg, t.c.language, *packs, func.count())
+            select(
+                func.grouping(*packs),
+                seg,
+                t.c.language,
+                func.coalesce(*packs) if len(packs) > 1 else packs[0],
+                func.count(),
+            )
             .where(*people.where)
             .group_by(text(f"GROUPING SETS ({', '.join(sets)})"))
         )
-        for seg_value, language, *keys, n in _without_jit(query):
-            pack = next(number for number, key in enumerate(keys) if key is not None)
-            groups[pack].append((seg_value, language or "", keys[pack], n))
+        for grouping, seg_value, language, key, n in _without_jit(query):
+            groups[which[grouping]].append((seg_value, language or "", key, n))
         return groups
     # SQLite: the selected rows once (a CTE used several times is materialised), then a
     # GROUP BY per packed column.
@@ -621,17 +618,28 @@ def _grouped(found: Layout, people: Population) -> list[list[tuple[Any, str, int
     return groups
 
 
-def _without_jit(query: Select) -> list[Any]:
+def _without_jit(query: Select) -> list[tuple[Any, ...]]:
     """Run a query without JIT compilation (it costs more than it saves here), with room for
     its hash tables, and hashing every grouping set (sorting the rows for one of them, which
     the planner picks from its guess of how few rows the slot conditions keep, took a third
-    longer at a million responses compared by country); the settings are restored afterwards."""
-    session = db.session
+    longer at a million responses compared by country); the settings are restored afterwards.
+
+    The rows come from the driver's own cursor as plain tuples: SQLAlchemy's rows cost as
+    much again as the query for the 144,000 groups of a comparison by country."""
+    connection = db.session.connection()
     wanted = {"jit": "off", "work_mem": "64MB", "enable_sort": "off"}
     current = ", ".join(f"current_setting('{name}')" for name in wanted)
-    saved = dict(zip(wanted, session.execute(text(f"SELECT {current}")).one(), strict=True))
-    change = ", ".join(f"set_config('{name}', :{name}, true)" for name in wanted)
-    session.execute(text(f"SELECT {change}"), wanted)
-    rows = session.execute(query).all()
-    session.execute(text(f"SELECT {change}"), saved)
-    return list(rows)
+    saved = dict(zip(wanted, connection.execute(text(f"SELECT {current}")).one(), strict=True))
+    change = text("SELECT " + ", ".join(f"set_config('{n}', :{n}, true)" for n in wanted))
+    connection.execute(change, wanted)
+    compiled = query.compile(
+        dialect=connection.dialect, compile_kwargs={"render_postcompile": True}
+    )
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(str(compiled), compiled.params)
+        rows = [tuple(row) for row in cursor.fetchall()]
+    finally:
+        cursor.close()
+    connection.execute(change, saved)
+    return rows
