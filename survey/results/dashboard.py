@@ -18,7 +18,7 @@ from werkzeug.datastructures import MultiDict
 from survey import aggregation
 from survey.aggregation.timeline import Timeline, submissions_per_day
 from survey.i18n import current_language, languages
-from survey.open_answers.listing import OpenAnswer, page_of_answers
+from survey.open_answers.listing import OpenAnswer, page_of_answers, selected_respondents
 from survey.questionnaire import Question, current_questionnaire
 from survey.results import charts
 from survey.results.formatting import format_day
@@ -250,10 +250,21 @@ def asked_of(question: Question, language: str) -> str | None:
     return source.option_label(condition.option, language)
 
 
-def open_lists(filters: Filters, language: str) -> dict[str, tuple[list[OpenAnswer], bool]]:
-    """The newest answers of every open field, with whether more follow."""
+#: Up to this many filtered respondents, the open lists look among them by id instead of
+#: walking every response newest first (`listing.newest`).
+FEW_RESPONDENTS = 5_000
+
+
+def open_lists(
+    filters: Filters, language: str, selected: int
+) -> dict[str, tuple[list[OpenAnswer], bool]]:
+    """The newest answers of every open field, with whether more follow (`selected`: how
+    many respondents the filters select)."""
+    among = None
+    if filters and selected <= FEW_RESPONDENTS:
+        among = selected_respondents(filters, FEW_RESPONDENTS)
     return {
-        field.field: page_of_answers(field.field, filters, ANSWERS_ON_DASHBOARD, 0, language)
+        field.field: page_of_answers(field.field, filters, ANSWERS_ON_DASHBOARD, 0, language, among)
         for field in current_questionnaire().open_fields
     }
 
@@ -324,7 +335,7 @@ def dashboard_context(args: MultiDict, language: str) -> tuple[dict[str, Any], i
         "excluded": version["excluded"],
         "questions": questionnaire.questions,
         "numbers": questionnaire.numbers,
-        "open_lists": open_lists(state.filters, language),
+        "open_lists": open_lists(state.filters, language, body["total"]),
         "sort_orders": sort_orders(args),
         "sort_parameters": questionnaire.sort_parameters,
         "filters": active_filters(args, language) if not state.error else [],
