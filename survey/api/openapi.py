@@ -380,6 +380,25 @@ def openapi_document() -> dict[str, Any]:
 # Bounded: each change to the coding categories makes another questionnaire.
 @lru_cache(maxsize=16)
 def _document(questionnaire: Questionnaire, languages: tuple[str, ...]) -> dict[str, Any]:
+    document = _operations(questionnaire, languages)
+    for path_item in document["paths"].values():
+        for method, operation in path_item.items():
+            if method == "parameters":  # shared by the path's operations, not one of them
+                continue
+            if any(p.get("in") == "query" for p in operation.get("parameters", [])):
+                operation["responses"].setdefault("414", URI_TOO_LONG)
+    return document
+
+
+#: What the server in front of the app answers to a URL longer than it accepts (gunicorn: a
+#: request line over 4,094 bytes; nginx: over its header buffers), before the app sees it.
+URI_TOO_LONG = {
+    "description": "The URL is longer than the server accepts (too many or too long query "
+    "values); the answer comes from the web server, not as JSON."
+}
+
+
+def _operations(questionnaire: Questionnaire, languages: tuple[str, ...]) -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
         "info": {
