@@ -79,9 +79,20 @@ def is_storable(text: str) -> bool:
     return not _FORBIDDEN_CHARACTERS.search(text)
 
 
+#: The space trimmed around a text: what `\s` means in the API's JSON Schema patterns
+#: (ECMAScript), less the control characters \v and \f, which are refused anywhere.
+#: Python's own `str.strip()` also trims \x1c–\x1f and NEL (\x85): a name ending in one was
+#: taken without it, where the document says such text is refused (control characters) or
+#: kept (NEL).
+SPACE = (
+    " \t\n\r\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+    "\u2028\u2029\u202f\u205f\u3000\ufeff"
+)
+
+
 def clean_text(raw: str, limit: int) -> tuple[str, str | None]:
     """Normalise line endings and surrounding space; report forbidden characters and length."""
-    text = raw.replace("\r\n", "\n").replace("\r", "\n").strip()
+    text = raw.replace("\r\n", "\n").replace("\r", "\n").strip(SPACE)
     if not is_storable(text):
         return text, _("This answer contains characters that cannot be stored. Please retype it.")
     if len(text) > limit:

@@ -157,6 +157,27 @@ def test_bad_requests_are_explained(client, answered, analyst_token):
     assert nul.status_code == 400 and "control characters" in nul.get_json()["message"]
 
 
+def test_a_name_is_trimmed_of_the_space_the_document_names_and_nothing_else(
+    client, answered, analyst_token
+):
+    """The document's patterns say what is space (`\\s`) and what is refused (control
+    characters): a control character at the end is refused, not trimmed away, and NEL, which
+    the document does not call space, is kept (both found by Schemathesis's fuzzing)."""
+    headers = bearer(analyst_token)
+    ending = {"name": {"en": "Time"}, "description": "Lack of time\u001e"}
+    refused = client.post("/api/coding/q9/categories", json=ending, headers=headers)
+    assert refused.status_code == 400
+    assert "cannot be stored" in refused.get_json()["message"]
+    spaced = {"name": {"en": "\u3000Roles\u00a0"}, "description": " Who does what\ufeff"}
+    created = client.post("/api/coding/q9/categories", json=spaced, headers=headers)
+    assert created.status_code == 201, created.get_json()
+    assert created.get_json()["name"] == {"en": "Roles"}
+    assert created.get_json()["description"] == "Who does what"
+    nel = client.post("/api/coding/q9/categories", json={"name": {"en": "\u0085"}}, headers=headers)
+    assert nel.status_code == 201, nel.get_json()
+    assert nel.get_json()["name"] == {"en": "\u0085"}
+
+
 def test_a_change_without_any_credentials_is_unauthorised(client, answered):
     anonymous = client.post("/api/coding/q9/categories", json={"name": {"en": "Financing"}})
     assert anonymous.status_code == 401
