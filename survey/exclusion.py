@@ -32,6 +32,7 @@ from survey.changes import EXCLUSIONS, bump_change_counter
 from survey.extensions import db
 from survey.models import EXCLUDED, RESPONSES, SUBMITTED, utcnow
 from survey.questionnaire import is_storable
+from survey.questionnaire.answers import SPACE
 from survey.response_list import ListFilters
 
 REASON_LIMIT = 500
@@ -59,7 +60,7 @@ class Changed:
 
 def checked_reason(reason: str | None) -> str:
     """The reason as stored (trimmed); ExclusionError when missing, too long or unstorable."""
-    text = (reason or "").replace("\r\n", "\n").strip()
+    text = (reason or "").replace("\r\n", "\n").strip(SPACE)
     if not text:
         raise ExclusionError(_("Say why the response is excluded: the reason is required."))
     if not is_storable(text):

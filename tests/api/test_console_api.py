@@ -92,6 +92,16 @@ def test_refusals_of_the_exclusion_endpoints(call, ids):
     assert call("get", "/api/version", role="viewer").get_json()["excluded"] == 0
 
 
+def test_a_reason_starting_with_a_control_character_is_refused_not_trimmed(call, ids):
+    """Found by Schemathesis's fuzzing: the reason was trimmed of \\x1e (Python's strip)
+    and stored, where the document refuses control characters."""
+    url = f"/api/responses/{ids['en']}/exclusion"
+    refused = call("post", url, json={"reason": "\u001eDuplicate"})
+    assert refused.status_code == 400
+    assert "cannot be stored" in refused.get_json()["message"]
+    assert call("post", url, json={"reason": "\u3000Duplicate "}).status_code == 200
+
+
 def test_a_browser_session_needs_its_csrf_token_to_exclude(ids, member):
     admin = member("admin")
     refused = admin.post(f"/api/responses/{ids['en']}/exclusion", json={"reason": "x"})
