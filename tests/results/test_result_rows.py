@@ -8,8 +8,9 @@ plus what recoding changes) and with `RESULT_COUNTS = False` (counted from the a
 Both bodies must be equal, some are also checked against figures counted here from the posted
 answers, and the rows must really have served them. Then the rows are kept right through
 more submissions, `import-csv`, `seed-demo`, coding, recoding, an admin's exclusion and
-restoring, a response taken out of the submitted ones by hand, a deleted response, answers the questionnaire does not know, and a survey too
-large to build them on the fly until `rebuild-result-counts`.
+restoring, a response taken out of the submitted ones by hand, a deleted response, answers
+the questionnaire does not know, and a survey too large to build them on the fly until
+`rebuild-result-counts`.
 """
 
 from __future__ import annotations
