@@ -47,8 +47,8 @@ def population(
     `segment` is None (one segment, ""), "lang" or the code of a segment question, whose
     answer (one option) is the respondent's segment, or `code.option` (whether they chose
     that option: `Question.option_segment`); respondents who did not answer it are in no
-    segment. `within`: only these response ids. `correlated`: answer filters as a probe
-    per response (for the few drafts).
+    segment. `within`: only these response ids. `correlated`: answer filters and the
+    segment's answer as a probe per response (for the few drafts).
     """
     r = RESPONSES
     source: Any = r
@@ -61,6 +61,17 @@ def population(
     elif option is not None:
         question = current_questionnaire().question(str(code))
         seg, in_segment = question.option_segment(ANSWERS, r.c.id, option)
+    elif correlated:
+        # The answer looked up per response: a join would read every answer to the question
+        # (a million) to find those of 50,000 drafts.
+        s = ANSWERS.alias("s")
+        seg = (
+            select(s.c.option)
+            .where(s.c.response_id == r.c.id, s.c.question == segment)
+            .limit(1)
+            .scalar_subquery()
+        )
+        in_segment = [seg.is_not(None)]
     else:
         s = ANSWERS.alias("s")
         seg = s.c.option
