@@ -98,11 +98,15 @@ def rank_tests(
         found = {}
         for position, item in enumerate(_first_items(segments, question.code)):
             samples = []
+            given: set[int] = (
+                set()
+            )  # the ranks given anywhere, read off the counts (not the samples)
             for segment in segments:
                 by_rank = segment["questions"][question.code]["items"][position]["by_rank"]
                 if any(by_rank):
                     samples.append(np.repeat(np.arange(1, len(by_rank) + 1), by_rank))
-            if len(samples) < 2 or len({int(rank) for s in samples for rank in s}) < 2:
+                    given.update(rank for rank, n in enumerate(by_rank) if n)
+            if len(samples) < 2 or len(given) < 2:
                 continue
             if len(samples) == 2:
                 result, name = mannwhitneyu(*samples, alternative="two-sided"), MANN_WHITNEY
