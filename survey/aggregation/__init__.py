@@ -16,6 +16,7 @@ give the same figures.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
@@ -48,6 +49,8 @@ __all__ = [
     "aggregate_results",
     "comparable_questions",
     "compare_segments",
+    "DataState",
+    "data_state",
     "data_version",
     "prepare_statistics",
     "take_in_new_submissions",
@@ -58,12 +61,15 @@ __all__ = [
 UNCOUNTED = "uncounted"
 
 
-def count(filters: Filters, segment: str | None, recoded: bool = False) -> dict[str, Figures]:
+def count(
+    filters: Filters, segment: str | None, recoded: bool, state: DataState
+) -> dict[str, Figures]:
     """Every figure, per segment value: from the live counters when they can serve the
     request, else from the results' rows (one per response), else from the answers (each
     only while it holds exactly the responses marked counted). `RESULT_COUNTS = False`
-    always counts from the answers, `RESULT_ROWS = False` leaves out the rows. The counters
-    and the rows hold the answers as given: figures `recoded` add the difference recoding
+    always counts from the answers, `RESULT_ROWS = False` leaves out the rows. `state` (read
+    once per request) says how many responses the rows must hold. The counters and the rows
+    hold the answers as given: figures `recoded` add the difference recoding
     makes for the few respondents with a recoded answer."""
     config = current_app.config
     if not config.get("RESULT_COUNTS", True):
@@ -72,7 +78,9 @@ def count(filters: Filters, segment: str | None, recoded: bool = False) -> dict[
     if figures is not None:
         from_answers.add_codings(figures, filters, segment)
     else:
-        found = by_response.usable() if config.get("RESULT_ROWS", True) else None
+        found = None
+        if config.get("RESULT_ROWS", True):
+            found = by_response.usable(state.submitted - state.uncounted)
         if found is None or not by_response.serves(found, filters, segment):
             return _from_answers(filters, segment, recoded)
         figures = by_response.count(found, filters, segment)  # with the codings
@@ -103,18 +111,23 @@ def _checked_locale(locale: str | None) -> str:
 
 
 def aggregate_results(
-    filters: Filters | None = None, locale: str = "en", recoded: bool = False
+    filters: Filters | None = None,
+    locale: str = "en",
+    recoded: bool = False,
+    state: DataState | None = None,
 ) -> dict[str, Any]:
     """The body of GET /api/results: totals and every question for the filtered responses
     (`recoded`: "other" answers counted as the option the working group recoded them into,
-    and the body says so with `"figures": "recoded"`)."""
+    and the body says so with `"figures": "recoded"`). `state`: `data_state()`, when the
+    caller has read it already."""
     filters = filters or Filters()
     locale = _checked_locale(locale)
     questionnaire = current_questionnaire()
-    key = ("results", data_version(), filters, locale, recoded)
+    state = state or data_state()
+    key = ("results", state.version, filters, locale, recoded)
 
     def compute() -> dict[str, Any]:
-        figures = count(filters, None, recoded).get("", Figures())
+        figures = count(filters, None, recoded, state).get("", Figures())
         with force_locale(locale):
             body = result_body(questionnaire, figures, _languages(), locale)
         return {**body, "figures": RECODED} if recoded else body
@@ -181,6 +194,7 @@ def compare_segments(
     locale: str = "en",
     recoded: bool = False,
     group_below: int = 0,
+    state: DataState | None = None,
 ) -> dict[str, Any]:
     """The results side by side per segment, with tests of the differences between them.
 
@@ -193,6 +207,7 @@ def compare_segments(
     chi-square test per tested question other than the compared one
     (`statistics.chi_square_tests`), `rank_tests` a rank test per ranking item and
     `option_tests` a chi-square test per option of questions answered with several options.
+    `state`: `data_state()`, when the caller has read it already.
     """
     filters = filters or Filters()
     questionnaire = current_questionnaire()
@@ -202,10 +217,11 @@ def compare_segments(
     question = questionnaire.get(code)
     if question is None or not question.groups_small_segments:
         group_below = 0
-    key = ("compare", data_version(), compare, filters, locale, recoded, group_below)
+    state = state or data_state()
+    key = ("compare", state.version, compare, filters, locale, recoded, group_below)
 
     def compute() -> dict[str, Any]:
-        figures = count(filters, compare, recoded)
+        figures = count(filters, compare, recoded, state)
         with force_locale(locale):
             if option is not None and question is not None:
                 values = question.option_segments(option, locale)
@@ -256,18 +272,43 @@ def group_small_segments(
     return kept, grouped
 
 
-def data_version() -> str:
-    """A short string that changes whenever a response is started, submitted, excluded,
-    restored or removed, or the coding changes.
+@dataclass(frozen=True)
+class DataState:
+    """What the data holds at one moment: its version and how many responses of each kind."""
 
-    Used for live polling and as the cache key of the results; see `version_info`.
-    """
-    return str(version_info()["version"])
+    #: A short string that changes whenever a response is started, submitted, excluded,
+    #: restored or removed, or the coding changes (see `data_state`).
+    version: str
+    submitted: int
+    drafts: int
+    excluded: int
+    #: Submitted responses not counted into the live counters yet.
+    uncounted: int
+
+    def public(self) -> dict[str, Any]:
+        """The body of GET /api/version."""
+        return {
+            "version": self.version,
+            "total": self.submitted,
+            "in_progress": self.drafts,
+            "excluded": self.excluded,
+        }
+
+
+def data_version() -> str:
+    """Used for live polling and as the cache key of the results; see `data_state`."""
+    return data_state().version
 
 
 def version_info() -> dict[str, Any]:
     """`{"version": data_version(), "total": submitted responses, "in_progress": drafts,
-    "excluded": excluded responses}`.
+    "excluded": excluded responses}`."""
+    return data_state().public()
+
+
+def data_state() -> DataState:
+    """The data's version and counts, in one query (read it once per request: about 0.05 s
+    at a million responses).
 
     New submissions are counted into the live counters first. The version holds the number
     of submitted responses *and* of those not counted yet (one submitted after that): a body
@@ -302,12 +343,13 @@ def version_info() -> dict[str, Any]:
     coded = found.get(CODING, (0, None))[0]
     exclusions = found.get(EXCLUSIONS, (0, None))[0]
     stamp = last.isoformat() if hasattr(last, "isoformat") else str(last or "")
-    return {
-        "version": f"{submitted}.{waiting}.{drafts}.{excluded}.{exclusions}.{coded}.{stamp}",
-        "total": submitted,
-        "in_progress": drafts,
-        "excluded": excluded,
-    }
+    return DataState(
+        version=f"{submitted}.{waiting}.{drafts}.{excluded}.{exclusions}.{coded}.{stamp}",
+        submitted=submitted,
+        drafts=drafts,
+        excluded=excluded,
+        uncounted=waiting,
+    )
 
 
 def take_in_new_submissions() -> None:

@@ -64,7 +64,6 @@ from sqlalchemy import (
     String,
     Table,
     and_,
-    false,
     func,
     insert,
     inspect,
@@ -365,30 +364,20 @@ def _insert(connection: Connection, table: Table, rows: list[tuple]) -> None:
 # --------------------------------------------------------------------------- reading
 
 
-def usable() -> Layout | None:
-    """The layout, when its table holds a row for every submitted response counted so far.
+def usable(counted: int) -> Layout | None:
+    """The layout, when its table holds a row for every submitted response counted so far
+    (`counted`: how many there are, from `aggregation.data_state`, read once per request).
 
     The rows written (`change_counters`), less those of responses counted but no longer
-    submitted, must be the submitted responses less those not counted yet (a response
-    marked counted by hand, or one whose answers fit no slot, has no row). A row deleted
-    with its response makes the rows written too many: counted from the answers until a
-    rebuild, like any other mismatch.
+    submitted, must be that many (a response marked counted by hand, or one whose answers
+    fit no slot, has no row). A row deleted with its response makes the rows written too
+    many: counted from the answers until a rebuild, like any other mismatch.
     """
     found = current_layout()
     if found is None:
         return None
-    r = RESPONSES
-    submitted = select(func.count()).where(*matching(Filters(), r))
-    new = submitted.where(r.c.counted == false())
-    held, gone, present, waiting = db.session.execute(
-        select(
-            _held(found.table.name),
-            _gone_count(),
-            submitted.scalar_subquery(),
-            new.scalar_subquery(),
-        )
-    ).one()
-    if held is None or held - gone != present - waiting:
+    held, gone = db.session.execute(select(_held(found.table.name), _gone_count())).one()
+    if held is None or held - gone != counted:
         return None
     return found
 

@@ -311,13 +311,13 @@ def timeline_chart(found: Timeline, framed: bool = True) -> charts.TimeChart:
 def dashboard_context(args: MultiDict, language: str) -> tuple[dict[str, Any], int]:
     state = read_state(args)
     questionnaire = current_questionnaire()
-    body = aggregation.aggregate_results(state.filters, language, state.recoded)
+    data = aggregation.data_state()  # once: 0.05 s at a million responses
+    body = aggregation.aggregate_results(state.filters, language, state.recoded, data)
     comparison = None
     if state.compare:
         comparison = aggregation.compare_segments(
-            state.compare, state.filters, language, state.recoded, state.group_below
+            state.compare, state.filters, language, state.recoded, state.group_below, data
         )
-    version = aggregation.version_info()
     context = {
         "body": body,
         "comparison": comparison,
@@ -331,8 +331,8 @@ def dashboard_context(args: MultiDict, language: str) -> tuple[dict[str, Any], i
         "recoded": state.recoded,
         "compare_label": dict(compare_choices()).get(state.compare or "", state.compare),
         "error": state.error,
-        "version": version["version"],
-        "excluded": version["excluded"],
+        "version": data.version,
+        "excluded": data.excluded,
         "questions": questionnaire.questions,
         "numbers": questionnaire.numbers,
         "open_lists": open_lists(state.filters, language, body["total"]),

@@ -228,13 +228,14 @@ def _results_for(code: str) -> tuple[Any, dict[str, Any], dict[str, Any] | None,
     if question is None or question.personal or state.error:
         abort(404 if not state.error else 400, description=state.error)
     language = current_language()
-    body = aggregation.aggregate_results(state.filters, language, state.recoded)
+    data = aggregation.data_state()
+    body = aggregation.aggregate_results(state.filters, language, state.recoded, data)
     if code not in body["questions"]:
         abort(404)
     comparison = None
     if state.compare:
         comparison = aggregation.compare_segments(
-            state.compare, state.filters, language, state.recoded, state.group_below
+            state.compare, state.filters, language, state.recoded, state.group_below, data
         )
     return question, body["questions"][code], comparison, dashboard.segment_headings(comparison)
 
