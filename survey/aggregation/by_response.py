@@ -453,7 +453,8 @@ def count(found: Layout, filters: Filters, segment: str | None) -> dict[str, Fig
     codings (drafts are the caller's).
 
     Each packed column's groups are unpacked with numpy: per slot, respondents per (segment,
-    value) in one `bincount`, and the question adds each non-zero count to its figures.
+    value) in one `bincount`, and the question adds that matrix to the segments' figures
+    (`Question.add_slot_counts`).
     """
     people = population(found, filters, segment)
     per_segment: dict[str, Figures] = defaultdict(Figures)
@@ -469,30 +470,48 @@ def count(found: Layout, filters: Filters, segment: str | None) -> dict[str, Fig
             dtype=numpy.int64,
             count=len(segments),
         )
-        values = list(numbered)
-        named = [people.decode(value) for value in values]
+        named = [people.decode(value) for value in numbered]
+        figures = [None if label is None else per_segment[label] for label in named]
         keys = numpy.array(found_keys, dtype=numpy.int64)
         counts = numpy.array(found_counts, dtype=numpy.int64)
         if pack == 0:  # grouped with the language too: the totals
-            for position, language, n in zip(
-                positions.tolist(), languages, found_counts, strict=True
-            ):
-                if (label := named[position]) is not None:
-                    per_segment[label].total += n
-                    per_segment[label].languages[language] += n
+            _add_totals(figures, positions, languages, counts)
         for place in found.places_in(pack):
             combined = positions * place.size + (keys // place.multiplier) % place.size
-            sums = numpy.bincount(combined, weights=counts, minlength=len(values) * place.size)
-            for index in numpy.flatnonzero(sums).tolist():
-                position, value = divmod(index, place.size)
-                if (label := named[position]) is not None:
-                    figures = per_segment[label]
-                    place.question.add_slot_count(place.slot, value, int(sums[index]), figures)
+            sums = numpy.bincount(combined, weights=counts, minlength=len(named) * place.size)
+            matrix = sums.astype(numpy.int64).reshape(len(named), place.size)
+            place.question.add_slot_counts(place.slot, matrix, figures)
     fields = _coded_fields()
     for seg_value, codings, n in _coded(people):
         if (label := people.decode(seg_value)) is not None:
             _add_codings(per_segment[label], fields, codings, n)
     return per_segment
+
+
+def _add_totals(
+    figures: list[Figures | None],
+    positions: numpy.ndarray,
+    languages: Sequence[str],
+    counts: numpy.ndarray,
+) -> None:
+    """Add each segment's respondents per language (groups of the first packed column)."""
+    numbered: dict[str, int] = {}
+    spoken = numpy.fromiter(
+        (numbered.setdefault(language, len(numbered)) for language in languages),
+        dtype=numpy.int64,
+        count=len(languages),
+    )
+    width = len(numbered)
+    every = len(figures) * width
+    sums = numpy.bincount(positions * width + spoken, weights=counts, minlength=every)
+    per_language = sums.astype(numpy.int64).reshape(len(figures), width).tolist()
+    for found, row in zip(figures, per_language, strict=True):
+        if found is None:
+            continue
+        for language, n in zip(numbered, row, strict=True):
+            if n:
+                found.total += n
+                found.languages[language] += n
 
 
 #: Separators of `_codings_per_response`'s strings (never in a field's name or a code).

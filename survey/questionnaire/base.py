@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import numpy
 from flask_babel import _, force_locale
 from sqlalchemy import ColumnElement, FromClause
 from sqlalchemy import Table as SqlTable
@@ -267,6 +268,17 @@ class Question:
     def add_slot_count(self, slot: int, value: int, count: int, figures: Figures) -> None:
         """Add `count` respondents whose slot number `slot` holds `value` to the figures: the
         same figures as counting their answer rows (`counted`)."""
+
+    def add_slot_counts(
+        self, slot: int, counts: numpy.ndarray, figures: Sequence[Figures | None]
+    ) -> None:
+        """Every segment's `add_slot_count` at once: `counts[s, value]` respondents of
+        segment `s` hold `value` in slot number `slot`, and `figures[s]` are that segment's
+        figures (None: in no segment). A type whose slot takes many values adds them up
+        with numpy instead (a comparison by country has 125,000 non-zero counts)."""
+        for segment, value in zip(*numpy.nonzero(counts), strict=True):
+            if (found := figures[segment]) is not None:
+                self.add_slot_count(slot, int(value), int(counts[segment, value]), found)
 
     def slot_condition(
         self, columns: Sequence[ColumnElement[Any]], values: Sequence[str]

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import numpy
 from flask_babel import _, force_locale
 from sqlalchemy import ColumnElement, Table, case, select
 
@@ -398,6 +399,27 @@ class MultipleChoiceQuestion(ChoiceQuestion):
         figures.respondents[self.code] = figures.respondents.get(self.code, 0) + count
         if value & self._words_bit:
             figures.others[self.code] = figures.others.get(self.code, 0) + count
+
+    def add_slot_counts(
+        self, slot: int, counts: numpy.ndarray, figures: Sequence[Figures | None]
+    ) -> None:
+        # A slot takes 2^(options + 1) values: per segment, the respondents who chose each
+        # option are the counts times a (value x option) matrix of the values' bits.
+        values = numpy.arange(counts.shape[1])
+        bits = (values[:, None] >> numpy.arange(len(self.option_codes))) & 1
+        whole = counts.astype(numpy.int64)
+        chose = (whole @ bits).tolist()
+        answered = whole[:, 1:].sum(axis=1).tolist()
+        with_words = whole[:, (values & self._words_bit) != 0].sum(axis=1).tolist()
+        for segment, found in enumerate(figures):
+            if found is None or not answered[segment]:
+                continue
+            for code, n in zip(self.option_codes, chose[segment], strict=True):
+                if n:
+                    add_count(found.options[self.code], code, n)
+            found.respondents[self.code] = found.respondents.get(self.code, 0) + answered[segment]
+            if with_words[segment]:
+                found.others[self.code] = found.others.get(self.code, 0) + with_words[segment]
 
     def slot_condition(
         self, columns: Sequence[ColumnElement[Any]], values: Sequence[str]
