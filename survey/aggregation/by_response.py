@@ -567,13 +567,29 @@ def _coded(people: Population) -> list[tuple[Any, str, int]]:
     if codings is None:
         return []
     t = people.table
-    seg = people.segment.label("seg")
-    query = (
-        select(seg, codings.c.codings, func.count())
-        .select_from(codings.join(t, t.c.id == codings.c.response_id))
-        .where(*people.where)
-        .group_by(seg, codings.c.codings)
-    )
+    if db.session.get_bind().dialect.name == "postgresql":
+        # Each coded response's row looked up by id. LIMIT keeps PostgreSQL from turning the
+        # lookup into a join, which it planned from its (far too low) guess of the rows the
+        # slot conditions keep as a sort of every selected row: 0.14 s, against 0.07 s.
+        row = (
+            select(people.segment.label("seg"))
+            .where(t.c.id == codings.c.response_id, *people.where)
+            .limit(1)
+            .lateral("row")
+        )
+        query = (
+            select(row.c.seg, codings.c.codings, func.count())
+            .select_from(codings.join(row, true()))
+            .group_by(row.c.seg, codings.c.codings)
+        )
+    else:
+        seg = people.segment.label("seg")
+        query = (
+            select(seg, codings.c.codings, func.count())
+            .select_from(codings.join(t, t.c.id == codings.c.response_id))
+            .where(*people.where)
+            .group_by(seg, codings.c.codings)
+        )
     return [tuple(row) for row in db.session.execute(query)]
 
 
