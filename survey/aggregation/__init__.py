@@ -74,17 +74,24 @@ def count(
     config = current_app.config
     if not config.get("RESULT_COUNTS", True):
         return _from_answers(filters, segment, recoded)
+    rows = None
+    if config.get("RESULT_ROWS", True):
+        rows = by_response.usable(state.submitted - state.uncounted)
+        if rows is not None and not by_response.serves(rows, filters, segment):
+            rows = None
     figures = counters.read(filters, segment) if counters.servable(filters, segment) else None
     if figures is not None:
-        from_answers.add_codings(figures, filters, segment)
-    else:
-        found = None
-        if config.get("RESULT_ROWS", True):
-            found = by_response.usable(state.submitted - state.uncounted)
-        if found is None or not by_response.serves(found, filters, segment):
-            return _from_answers(filters, segment, recoded)
-        figures = by_response.count(found, filters, segment)  # with the codings
+        # The codings of the selected respondents: found through their rows where there
+        # are some (0.07 s at a million responses), else through their answers (0.15–0.25 s).
+        if rows is not None:
+            by_response.add_codings(rows, figures, filters, segment)
+        else:
+            from_answers.add_codings(figures, filters, segment)
+    elif rows is not None:
+        figures = by_response.count(rows, filters, segment)  # with the codings
         from_answers.count_drafts(figures, filters, segment)
+    else:
+        return _from_answers(filters, segment, recoded)
     if recoded:
         for value, difference in from_answers.recode_difference(filters, segment).items():
             figures[value].add(difference)

@@ -481,11 +481,23 @@ def count(found: Layout, filters: Filters, segment: str | None) -> dict[str, Fig
             sums = numpy.bincount(combined, weights=counts, minlength=len(named) * place.size)
             matrix = sums.astype(numpy.int64).reshape(len(named), place.size)
             place.question.add_slot_counts(place.slot, matrix, figures)
+    _add_coded(per_segment, people)
+    return per_segment
+
+
+def add_codings(
+    found: Layout, per_segment: dict[str, Figures], filters: Filters, segment: str | None
+) -> None:
+    """Add the coded figures of the respondents the filters select, per segment value (to
+    figures counted elsewhere: the live counters)."""
+    _add_coded(per_segment, population(found, filters, segment))
+
+
+def _add_coded(per_segment: dict[str, Figures], people: Population) -> None:
     fields = _coded_fields()
     for seg_value, codings, n in _coded(people):
         if (label := people.decode(seg_value)) is not None:
-            _add_codings(per_segment[label], fields, codings, n)
-    return per_segment
+            _add_codings(per_segment.setdefault(label, Figures()), fields, codings, n)
 
 
 def _add_totals(
