@@ -74,11 +74,7 @@ def count(
     config = current_app.config
     if not config.get("RESULT_COUNTS", True):
         return _from_answers(filters, segment, recoded)
-    rows = None
-    if config.get("RESULT_ROWS", True):
-        rows = by_response.usable(state.submitted - state.uncounted)
-        if rows is not None and not by_response.serves(rows, filters, segment):
-            rows = None
+    rows = serving_rows(filters, segment, state)
     figures = counters.read(filters, segment) if counters.servable(filters, segment) else None
     if figures is not None:
         # The codings of the selected respondents: found through their rows where there
@@ -96,6 +92,20 @@ def count(
         for value, difference in from_answers.recode_difference(filters, segment).items():
             figures[value].add(difference)
     return figures
+
+
+def serving_rows(
+    filters: Filters, segment: str | None, state: DataState
+) -> by_response.Layout | None:
+    """The results' rows, when they hold every counted response and can select this request
+    (none with `RESULT_COUNTS` or `RESULT_ROWS` off)."""
+    config = current_app.config
+    if not (config.get("RESULT_COUNTS", True) and config.get("RESULT_ROWS", True)):
+        return None
+    rows = by_response.usable(state.submitted - state.uncounted)
+    if rows is None or not by_response.serves(rows, filters, segment):
+        return None
+    return rows
 
 
 def _from_answers(filters: Filters, segment: str | None, recoded: bool) -> dict[str, Figures]:

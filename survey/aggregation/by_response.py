@@ -6,16 +6,16 @@ on PostgreSQL. Here every counted response has one short row. Each question type
 answer in small whole numbers, its *slots* (`Question.slots`: a single choice is the option's
 position, a multiple choice a bit per option, a ranking one slot per item holding its rank, a
 text answer 1 when given); neighbouring slots are packed into one integer column (at most
-`PACKED` value combinations each), so a row is the response's id, its language and about eight
-small integers.
+`PACKED` value combinations each), so a row is the response's id, its language, its submission
+day (UTC, days since 1970: the date filters and the timeline) and about eight small integers.
 
-A request selects rows with the filters — the language, and each answer filter as a condition
-on the question's slots (`Question.slot_condition`; a filter without one, such as a coded
-category, is the usual semi-join on the answers) — and counts respondents per value of each
-packed column, all in one scan (PostgreSQL: one GROUP BY GROUPING SETS; SQLite: the selected
-rows materialised once, then one GROUP BY per column). The question types turn (slot, value,
-respondents) back into their figures (`Question.add_slot_count`): the same figures as counting
-the answers, which the tests check request by request.
+A request selects rows with the filters — the language, the submission days, and each answer
+filter as a condition on the question's slots (`Question.slot_condition`; a filter without one,
+such as a coded category, is the usual semi-join on the answers) — and counts respondents per
+value of each packed column, all in one scan (PostgreSQL: one GROUP BY GROUPING SETS; SQLite:
+the selected rows materialised once, then one GROUP BY per column). The question types turn
+(slot, value, respondents) back into their figures (`Question.add_slot_counts`): the same
+figures as counting the answers, which the tests check request by request.
 
 An admin's exclusion takes the response's row out with its counters (`remove_rows`, called by
 `counters.subtract_result_counts`) and restoring puts it back (`counters.count_again`). Which
@@ -35,8 +35,9 @@ response whose answers fit no slot) results are counted from the answers.
 
 Codings (`q9_code`) and recodes are not in the rows: they change at any time. The codings
 (a few per cent of the responses; each carries its response) are summed up per response in
-one string (`_codings_per_response`), joined to the selected rows by id and counted per
-segment and string in one query (0.1 s at a million; a lookup per coded answer took 1.2 s).
+one string (`_codings_per_response`), each looks its row up by id, and they are counted per
+segment and string in one query (0.07 s at a million; a lookup per coded answer took 1.2 s);
+`add_codings` does this for figures the live counters give.
 Figures "as recoded" add, for the few respondents with a recoded answer, the difference
 between their answers as recoded and as given (`from_answers.recode_difference`).
 """
@@ -48,6 +49,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from functools import cache, cached_property
 from typing import Any
 
@@ -100,6 +102,10 @@ BATCH = 20_000
 AUTO_BUILD = 20_000
 #: Stands for an answer's text when rows are made (only whether there is one matters).
 WORDS = "…"
+#: The column of the submission's day (UTC), as days since 1 January 1970: the timeline and
+#: the date filters.
+DAY = "day"
+EPOCH = date(1970, 1, 1)
 #: Figures the rows hold (coded figures come from the codings).
 IN_ROWS = frozenset({OPTION, RANK, RESPONDENTS, OTHER_TEXTS})
 
@@ -146,7 +152,9 @@ class Layout:
         """The slots packed into one column."""
         return [place for place in self.places if place.column == column]
 
-    def row(self, response_id: int, language: str, rows: Sequence[AnswerRow]) -> tuple | None:
+    def row(
+        self, response_id: int, language: str, day: int | None, rows: Sequence[AnswerRow]
+    ) -> tuple | None:
         """The table's row of one response from its answer rows (None: they do not fit)."""
         by_question: dict[str, list[AnswerRow]] = defaultdict(list)
         for answer in rows:
@@ -160,7 +168,7 @@ class Layout:
                 return None
             for place, value in zip(self._places_of[question.code], values, strict=True):
                 keys[place.column] += value * place.multiplier
-        return (response_id, language, *keys)
+        return (response_id, language, day, *keys)
 
     @cached_property
     def codes(self) -> frozenset[str]:
@@ -200,10 +208,11 @@ def layout(questionnaire: Questionnaire) -> Layout | None:
             multiplier //= size
             places.append(Packed(question, number, column, multiplier, size))
     described = [(q.code, s.name, s.size, s.codes) for q in slotted for s in q.slots()]
-    digest = hashlib.sha256(repr((sizes, described)).encode()).hexdigest()[:10]
+    digest = hashlib.sha256(repr((sizes, described, DAY)).encode()).hexdigest()[:10]
     columns: list[Column[Any]] = [
         Column("id", Integer, ForeignKey("responses.id", ondelete="CASCADE"), primary_key=True),
         Column("language", String(8), nullable=False),
+        Column(DAY, Integer),
     ]
     for number, size in enumerate(sizes):
         kind = SmallInteger if size <= 2**15 else Integer
@@ -291,14 +300,14 @@ def _write(connection: Connection, found: Layout, response_ids: Sequence[int] | 
     t = found.table
     for batch in _answer_batches(connection, response_ids):
         rows = []
-        for response_id, language, answers in batch:
-            row = found.row(response_id, language, answers)
+        for response_id, language, day, answers in batch:
+            row = found.row(response_id, language, day, answers)
             if row is None:
                 misfits += 1
             else:
                 rows.append(row)
         if response_ids is not None and batch:
-            ids = [response_id for response_id, _language, _answers in batch]
+            ids = [response_id for response_id, *_rest in batch]
             replaced += connection.execute(t.delete().where(t.c.id.in_(ids))).rowcount
         _insert(connection, t, rows)
         written += len(rows)
@@ -320,11 +329,11 @@ def _write(connection: Connection, found: Layout, response_ids: Sequence[int] | 
 
 def _answer_batches(
     connection: Connection, response_ids: Sequence[int] | None
-) -> Iterator[list[tuple[int, str, list[AnswerRow]]]]:
-    """(id, language, answer rows) of the responses marked counted (among `response_ids`, or
-    all of them), BATCH responses at a time, in id order."""
+) -> Iterator[list[tuple[int, str, int | None, list[AnswerRow]]]]:
+    """(id, language, submission day, answer rows) of the responses marked counted (among
+    `response_ids`, or all of them), BATCH responses at a time, in id order."""
     r, a = RESPONSES, ANSWERS
-    counted = select(r.c.id, r.c.language).where(r.c.counted == true())
+    counted = select(r.c.id, r.c.language, r.c.submitted_at).where(r.c.counted == true())
     if response_ids is None:
         every = counted.with_only_columns(r.c.id).order_by(r.c.id)
         wanted: list[int] = list(connection.execute(every).scalars())
@@ -334,8 +343,13 @@ def _answer_batches(
     for start in range(0, len(wanted), BATCH):
         chunk = wanted[start : start + BATCH]
         low, high = chunk[0], chunk[-1]
-        languages = dict(connection.execute(counted.where(r.c.id.between(low, high))).all())
-        keep = languages.keys() & set(chunk)
+        described = {
+            response_id: (language, day_number(submitted_at))
+            for response_id, language, submitted_at in connection.execute(
+                counted.where(r.c.id.between(low, high))
+            )
+        }
+        keep = described.keys() & set(chunk)
         grouped: dict[int, list[AnswerRow]] = {response_id: [] for response_id in keep}
         for response_id, question, option, rank, words in connection.execute(
             answers.where(a.c.response_id.between(low, high))
@@ -343,7 +357,18 @@ def _answer_batches(
             if response_id in keep:
                 text_given = WORDS if words else None
                 grouped[response_id].append(AnswerRow(question, option, rank, text_given))
-        yield [(i, languages[i], grouped[i]) for i in sorted(keep)]
+        yield [(i, *described[i], grouped[i]) for i in sorted(keep)]
+
+
+def day_number(moment: datetime | str | None) -> int | None:
+    """The UTC day of a moment as days since 1 January 1970 (SQLite gives UTC text)."""
+    if moment is None:
+        return None
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return (moment.date() - EPOCH).days
 
 
 def _insert(connection: Connection, table: Table, rows: list[tuple]) -> None:
@@ -403,10 +428,8 @@ class Population:
 
 
 def serves(found: Layout, filters: Filters, segment: str | None) -> bool:
-    """Whether the rows can select this request: they hold no submission time, and a
-    segment must be a question of their own (not one option of it, `?compare=q6.government`)."""
-    if filters.submitted_from or filters.submitted_to:
-        return False
+    """Whether the rows can select this request: a segment must be a question of their own
+    (not one option of it, `?compare=q6.government`)."""
     return segment in (None, LANGUAGE) or segment in found.codes
 
 
@@ -432,6 +455,7 @@ def population(found: Layout, filters: Filters, segment: str | None) -> Populati
     where = [
         *matching(Filters(filters.language, tuple(elsewhere)), t, statuses=None),
         *on_rows,
+        *_days(t, filters),
         t.c.id.not_in(_gone()),
     ]
     decode: Callable[[Any], str | None]
@@ -446,6 +470,31 @@ def population(found: Layout, filters: Filters, segment: str | None) -> Populati
         decode = questionnaire.question(segment).slot_segment
         where.append(seg != 0)
     return Population(t, where, seg, decode)
+
+
+def _days(t: Table, filters: Filters) -> list[ColumnElement[bool]]:
+    """The submission days the filters keep (first and last day inclusive, UTC)."""
+    day, found = t.c[DAY], []
+    if filters.submitted_from:
+        found.append(day >= (filters.submitted_from - EPOCH).days)
+    if filters.submitted_to and filters.submitted_to < date.max:
+        found.append(day <= (filters.submitted_to - EPOCH).days)
+    return found
+
+
+def submissions_per_day(found: Layout, filters: Filters) -> list[tuple[date, str, int]]:
+    """(day, language, submissions) of the respondents the filters select: the timeline."""
+    people = population(found, filters, None)
+    day = people.table.c[DAY]
+    query = (
+        select(day, people.table.c.language, func.count())
+        .where(*people.where, day.is_not(None))
+        .group_by(day, people.table.c.language)
+    )
+    return [
+        (EPOCH + timedelta(days=number), language, n)
+        for number, language, n in db.session.execute(query)
+    ]
 
 
 def count(found: Layout, filters: Filters, segment: str | None) -> dict[str, Figures]:

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from survey.aggregation import DataState, by_response, serving_rows
 from survey.extensions import db
 from survey.models import RESPONSES
 from survey.selection import Filters, matching
@@ -54,6 +55,18 @@ def survey_marks() -> list[Mark]:
     return []
 
 
+def _per_day(filters: Filters) -> list[tuple[date, str, int]]:
+    """(day, language, submissions) counted from the responses."""
+    r = RESPONSES
+    day = _day_of(r.c.submitted_at).label("day")
+    rows = db.session.execute(
+        select(day, r.c.language, func.count())
+        .where(*matching(filters, r), r.c.submitted_at.is_not(None))
+        .group_by(day, r.c.language)
+    )
+    return [(date.fromisoformat(str(when)[:10]), language, n) for when, language, n in rows]
+
+
 def _day_of(column: Any) -> Any:
     """The UTC calendar day of a timestamp, in the database's own words."""
     if db.session.get_bind().dialect.name == "postgresql":
@@ -62,19 +75,22 @@ def _day_of(column: Any) -> Any:
     return func.substr(column, 1, 10)
 
 
-def submissions_per_day(filters: Filters, languages: list[str] | None = None) -> Timeline:
+def submissions_per_day(
+    filters: Filters, languages: list[str] | None = None, state: DataState | None = None
+) -> Timeline:
     """Submitted responses of the filtered respondents per day and language (days without
-    any are zeros; the configured `languages` are always there, in their order)."""
-    r = RESPONSES
-    day = _day_of(r.c.submitted_at).label("day")
-    rows = db.session.execute(
-        select(day, r.c.language, func.count())
-        .where(*matching(filters, r), r.c.submitted_at.is_not(None))
-        .group_by(day, r.c.language)
-    ).all()
+    any are zeros; the configured `languages` are always there, in their order).
+
+    Given the data's `state`, counted from the results' rows when they hold every submitted
+    response (0.05 s at a million responses; from the responses, whose answer filters are
+    semi-joins on the answers, 0.2–0.5 s)."""
+    rows = None
+    if state is not None and not state.uncounted:
+        rows = serving_rows(filters, None, state)
+    counted = by_response.submissions_per_day(rows, filters) if rows else _per_day(filters)
     found: dict[str, dict[date, int]] = defaultdict(dict)
-    for when, language, count in rows:
-        found[language][date.fromisoformat(str(when)[:10])] = count
+    for day, language, count in counted:
+        found[language][day] = count
     every = [d for per_language in found.values() for d in per_language]
     timeline = Timeline(marks=survey_marks())
     if not every:

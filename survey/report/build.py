@@ -67,14 +67,20 @@ def report_context(options: ReportOptions, progress: Progress | None = None) -> 
     questionnaire = current_questionnaire()
     with force_locale(language):
         tell(0, STEPS, str(_("Counting the results")))
-        body = aggregation.aggregate_results(options.filters, language, options.recoded)
+        data = aggregation.data_state()
+        body = aggregation.aggregate_results(options.filters, language, options.recoded, data)
         tell(1, STEPS, str(_("Counting responses over time")))
-        timeline = submissions_per_day(options.filters, list(languages()))
+        timeline = submissions_per_day(options.filters, list(languages()), data)
         comparison = None
         if options.compare:
             tell(2, STEPS, str(_("Comparing the segments")))
             comparison = aggregation.compare_segments(
-                options.compare, options.filters, language, options.recoded, options.group_below
+                options.compare,
+                options.filters,
+                language,
+                options.recoded,
+                options.group_below,
+                data,
             )
         tell(3, STEPS, str(_("Choosing quotations")))
         quotes = _quotations(questionnaire.questions, options.filters, language, body)

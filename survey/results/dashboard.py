@@ -290,8 +290,8 @@ def contents(body: Mapping[str, Any]) -> list[tuple[str, str, str]]:
     ]
 
 
-def timeline(filters: Filters) -> Timeline:
-    return submissions_per_day(filters, list(languages()))
+def timeline(filters: Filters, state: aggregation.DataState | None = None) -> Timeline:
+    return submissions_per_day(filters, list(languages()), state)
 
 
 def timeline_chart(found: Timeline, framed: bool = True) -> charts.TimeChart:
@@ -326,7 +326,7 @@ def dashboard_context(args: MultiDict, language: str) -> tuple[dict[str, Any], i
         "compared_code": (state.compare or "").partition(".")[0],
         "group_below": state.group_below,
         "groups_small_segments": groups_small_segments(state.compare),
-        "timeline": timeline(state.filters),
+        "timeline": timeline(state.filters, data),
         "timeline_chart": timeline_chart,
         "recoded": state.recoded,
         "compare_label": dict(compare_choices()).get(state.compare or "", state.compare),

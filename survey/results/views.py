@@ -266,9 +266,8 @@ def timeline_svg():
     state = dashboard.read_state(request.args)
     if state.error:
         abort(400, description=state.error)
-    svg = render_template(
-        "results/timeline.svg", chart=dashboard.timeline_chart(dashboard.timeline(state.filters))
-    )
+    found = dashboard.timeline(state.filters, aggregation.data_state())
+    svg = render_template("results/timeline.svg", chart=dashboard.timeline_chart(found))
     return _attachment(svg, "image/svg+xml", _download_name("responses-over-time", "svg"))
 
 

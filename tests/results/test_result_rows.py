@@ -6,11 +6,11 @@ twice: as served (several filters, ranked items, coded categories, comparisons w
 figures as recoded with them: from the rows; figures as recoded without: from the live counters
 plus what recoding changes) and with `RESULT_COUNTS = False` (counted from the answers).
 Both bodies must be equal, some are also checked against figures counted here from the posted
-answers, and the rows must really have served them. Then the rows are kept right through
-more submissions, `import-csv`, `seed-demo`, coding, recoding, an admin's exclusion and
-restoring, a response taken out of the submitted ones by hand, a deleted response, answers
-the questionnaire does not know, and a survey too large to build them on the fly until
-`rebuild-result-counts`.
+answers, and the rows must really have served them (the date filters and the timeline too).
+Then the rows are kept right through more submissions, `import-csv`, `seed-demo`, coding,
+recoding, an admin's exclusion and restoring, a response taken out of the submitted ones by
+hand, a deleted response, answers the questionnaire does not know, and a survey too large to
+build them on the fly until `rebuild-result-counts`.
 """
 
 from __future__ import annotations
@@ -144,25 +144,63 @@ def test_any_filters_and_comparisons_give_the_figures_of_a_full_count(make_respo
     assert bodies["?recoded=1"]["figures"] == "recoded"
 
 
-def test_submission_days_and_one_option_segments_are_counted_from_the_answers(
-    make_respondent, results
+def test_submission_days_come_from_the_rows_and_one_option_segments_from_the_answers(
+    app, runner, make_respondent, results, monkeypatch
 ):
-    """The rows hold no submission time and no segment by one option (`q6.government`):
-    such requests are counted from the answers, with the figures of a full count."""
+    """The rows hold each response's submission day (UTC): the date filters and the timeline
+    are served from them, with the figures of a full count. A segment by one option
+    (`q6.government`) is not in the rows: counted from the answers."""
     crowd = people(n=30, seed=16)
     submit_all(make_respondent, crowd)
     today = datetime.now(UTC).date()
     since_today = f"?submitted_from={today}&q2=yes"
     until_yesterday = f"?submitted_to={today - timedelta(days=1)}"
-    by_government = "?compare=q6.government"
-    for query in (since_today, until_yesterday, by_government):
-        served = results.get(query)
-        assert not results.served_from_rows, query
-        assert served == results.get(query, live=False), query
+    results.agree(since_today, until_yesterday)
     assert_matches(results.get(since_today), wanted(crowd, q2=("yes",)))
     assert results.get(until_yesterday)["total"] == 0
+
+    # Sixty more, submitted over the last sixty days.
+    assert runner.invoke(args=["seed-demo", "60", "--drafts", "3"]).exit_code == 0
+    middle = today - timedelta(days=30)
+    everyone = results.get()["total"]
+    bodies = results.agree(
+        f"?submitted_to={middle}",
+        f"?submitted_from={middle}&q2=yes",
+        f"?submitted_from={middle - timedelta(days=10)}&submitted_to={middle}&compare=q1",
+    )
+    for query, body in bodies.items():
+        total = body.get("total", sum(s["total"] for s in body.get("segments", [])))
+        assert 0 < total < everyone, query
+
+    # The timeline, as the dashboard draws it, from the rows and from the responses.
+    from tests.conftest import AuthActions
+
+    browser = app.test_client()
+    assert AuthActions(browser).login().status_code == 302
+    per_day = by_response.submissions_per_day
+    from_rows = []
+    monkeypatch.setattr(
+        by_response,
+        "submissions_per_day",
+        lambda found, filters: from_rows.append(filters) or per_day(found, filters),
+    )
+    for query in ("", "?q2=yes&q6=government", f"?submitted_from={middle}&lang=en"):
+        charts = []
+        for live in (True, False):
+            app.config["RESULT_COUNTS"] = live
+            from_rows.clear()
+            chart = browser.get(f"/results/charts/timeline.svg{query}")
+            assert chart.status_code == 200
+            assert bool(from_rows) == live, query
+            charts.append(chart.get_data(as_text=True))
+        assert charts[0] == charts[1], query
+
+    by_government = "?compare=q6.government"
+    served = results.get(by_government)
+    assert not results.served_from_rows
+    assert served == results.get(by_government, live=False)
     segments = {s["value"]: s for s in results.get(by_government)["segments"]}
-    assert_matches(segments["yes"], wanted(crowd, q6=("government",)))
+    assert segments["yes"]["total"] > len(wanted(crowd, q6=("government",)))
 
 
 def test_the_dashboard_is_the_same_from_the_rows(app, make_respondent, results):
