@@ -16,6 +16,9 @@ give the same figures.
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -108,6 +111,23 @@ def serving_rows(
     return rows
 
 
+@contextmanager
+def _cycle_collector_paused() -> Iterator[None]:
+    """Python's cycle collector paused while figures are counted and a body is built.
+
+    A comparison by country at a million responses makes some 144,000 groups into several
+    hundred thousand short-lived objects, none of them in a reference cycle (reference counting
+    frees them); each collection the allocations set off walked them all: 0.25 s of 1.4 s.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _from_answers(filters: Filters, segment: str | None, recoded: bool) -> dict[str, Figures]:
     """Every figure counted from the answers and the codings (the slow, always right path)."""
     figures = from_answers.count_from_answers(filters, segment, recoded)
@@ -144,6 +164,10 @@ def aggregate_results(
     key = ("results", state.version, filters, locale, recoded)
 
     def compute() -> dict[str, Any]:
+        with _cycle_collector_paused():
+            return _body()
+
+    def _body() -> dict[str, Any]:
         figures = count(filters, None, recoded, state).get("", Figures())
         with force_locale(locale):
             body = result_body(questionnaire, figures, _languages(), locale)
@@ -238,6 +262,10 @@ def compare_segments(
     key = ("compare", state.version, compare, filters, locale, recoded, group_below)
 
     def compute() -> dict[str, Any]:
+        with _cycle_collector_paused():
+            return _comparison()
+
+    def _comparison() -> dict[str, Any]:
         figures = count(filters, compare, recoded, state)
         with force_locale(locale):
             if option is not None and question is not None:
