@@ -78,6 +78,7 @@ from sqlalchemy import (
     union_all,
     update,
 )
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from survey.extensions import db
@@ -147,6 +148,13 @@ class Layout:
                     column = column.op("%")(literal_column(str(place.size)))
                 found.append(column)
         return found
+
+    def expressions(self) -> list[ColumnElement[Any]]:
+        """Every slot as an expression on the packed columns (what conditions and segments
+        are written on)."""
+        return [
+            column for question in self.questions for column in self.slot_columns(question.code)
+        ]
 
     def places_in(self, column: int) -> list[Packed]:
         """The slots packed into one column."""
@@ -252,7 +260,32 @@ def rebuild_rows(connection: Connection) -> int:
     connection.execute(found.table.delete())
     connection.execute(counter.delete().where(counter.c.name == found.table.name))
     connection.execute(insert(counter).values(name=found.table.name, value=0))
-    return _write(connection, found, None)
+    written = _write(connection, found, None)
+    if connection.dialect.name == "postgresql":
+        _describe(connection, found)
+    return written
+
+
+def _describe(connection: Connection, found: Layout) -> None:
+    """Give PostgreSQL statistics of every slot's expression, then ANALYZE the table.
+
+    Without them it guesses that a condition on an expression keeps 0.5 % of the rows (one
+    answer option often keeps a third of them) and plans joins with the rows as if they were
+    few: the coded figures with a coded-category filter sorted every selected row by id, on
+    disk (0.3 s instead of 0.1 s at a million responses). Autovacuum keeps them up to date.
+    """
+    t = found.table
+    for number, expression in enumerate(found.expressions()):
+        # Compiled for a driver whose parameters are not "%(name)s", so "%" stays itself
+        # (text() doubles it again for this one).
+        written = expression.compile(
+            dialect=postgresql.dialect(paramstyle="named"), compile_kwargs={"literal_binds": True}
+        )
+        name = f"{t.name}_s{number}"
+        connection.execute(
+            text(f'CREATE STATISTICS IF NOT EXISTS "{name}" ON ({written}) FROM "{t.name}"')
+        )
+    connection.execute(text(f'ANALYZE "{t.name}"'))
 
 
 def add_rows(connection: Connection, response_ids: Sequence[int]) -> int:
@@ -425,6 +458,8 @@ class Population:
     where: list[Any]
     segment: Any
     decode: Callable[[Any], str | None]
+    #: Whether a filter is a semi-join on the answers (no slot condition: a coded category).
+    semi_joins: bool = False
 
 
 def serves(found: Layout, filters: Filters, segment: str | None) -> bool:
@@ -469,7 +504,7 @@ def population(found: Layout, filters: Filters, segment: str | None) -> Populati
         seg = found.slot_columns(segment)[0]
         decode = questionnaire.question(segment).slot_segment
         where.append(seg != 0)
-    return Population(t, where, seg, decode)
+    return Population(t, where, seg, decode, bool(elsewhere))
 
 
 def _days(t: Table, filters: Filters) -> list[ColumnElement[bool]]:
@@ -628,10 +663,11 @@ def _coded(people: Population) -> list[tuple[Any, str, int]]:
     if codings is None:
         return []
     t = people.table
-    if db.session.get_bind().dialect.name == "postgresql":
+    if db.session.get_bind().dialect.name == "postgresql" and not people.semi_joins:
         # Each coded response's row looked up by id. LIMIT keeps PostgreSQL from turning the
         # lookup into a join, which it planned from its (far too low) guess of the rows the
-        # slot conditions keep as a sort of every selected row: 0.14 s, against 0.07 s.
+        # slot conditions keep as a sort of every selected row: 0.14 s, against 0.07 s. Not
+        # with a semi-join on the answers, which each lookup would run again (0.24 s).
         row = (
             select(people.segment.label("seg"))
             .where(t.c.id == codings.c.response_id, *people.where)
