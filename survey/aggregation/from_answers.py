@@ -158,7 +158,10 @@ def _count(
     if segment is not None or within is not None:
         # Segments, or a few responses: join the answers to (response id, segment value) of
         # the population.
-        submitted = population(filters, segment, (SUBMITTED,), within=within).subquery("p")
+        # A few responses: their answers are found by response, and each joins its
+        # respondent by id (the list again on the respondents would be checked per answer:
+        # 0.08 s for 800 recoded respondents at a million responses).
+        submitted = population(filters, segment, (SUBMITTED,)).subquery("p")
         few = () if within is None else (a.c.response_id.in_(within),)
         seg = literal("") if segment is None else submitted.c.seg
         scopes = [(seg, a.join(submitted, submitted.c.id == a.c.response_id), few, 1)]
