@@ -48,11 +48,38 @@ def _one_of(column: Any, ids: Sequence[int]) -> ColumnElement[bool]:
 
 
 def selected_respondents(filters: Filters, at_most: int) -> list[int] | None:
-    """The submitted responses the filters select, if there are at most `at_most` of them
-    (None: more), for `newest(among=…)`."""
+    """The submitted responses the filters select, newest submission first, if there are at
+    most `at_most` of them (None: more), for `newest(among=…)`."""
     r = RESPONSES
-    found = list(db.session.scalars(select(r.c.id).where(*matching(filters, r)).limit(at_most + 1)))
+    found = list(
+        db.session.scalars(
+            select(r.c.id)
+            .where(*matching(filters, r))
+            .order_by(r.c.submitted_at.desc(), r.c.id.desc())
+            .limit(at_most + 1)
+        )
+    )
     return found if len(found) <= at_most else None
+
+
+def _first_who_answered(field: OpenField, among: Sequence[int], wanted: int) -> list[int]:
+    """The first `wanted` of `among` (in its order) who answered `field` with text, their
+    answers looked up by response a growing slice at a time."""
+    a = ANSWERS
+    wrote = [a.c.question == field.question, a.c.option == field.option]
+    wrote += [a.c.text.is_not(None), a.c.text != ""]
+    found: list[int] = []
+    start, step = 0, max(4 * wanted, 16)
+    while start < len(among) and len(found) < wanted:
+        part = among[start : start + step]
+        answered = set(
+            db.session.scalars(
+                select(a.c.response_id).where(_one_of(a.c.response_id, part), *wrote)
+            )
+        )
+        found += [response_id for response_id in part if response_id in answered]
+        start, step = start + step, step * 4
+    return found[:wanted]
 
 
 def newest(
@@ -70,24 +97,24 @@ def newest(
     answers index for each, stopping after `limit` hits: a few milliseconds on both SQLite
     and PostgreSQL. Filters that select few respondents make that walk long (every response
     of a million for a coded category and another filter: 0.6 s per list): then the caller
-    passes those respondents (`among`, from `selected_respondents`), whose answers are
-    found by id.
+    passes those respondents newest first (`among`, from `selected_respondents`), and their
+    answers are looked up by response, the first few first (looking among all of them for
+    the newest answers took 0.06 s per list for 4,400 respondents).
     """
     field = open_field(field_name)
     r, a = RESPONSES, ANSWERS
-    if among is None:
-        conditions = _conditions(r, field, filters, correlated=True)
+    if among is not None:
+        ids = _first_who_answered(field, among, max(0, offset) + max(0, limit))[max(0, offset) :]
     else:
-        conditions = [_one_of(r.c.id, among), *_conditions(r, field, Filters(), True)]
-    ids = list(
-        db.session.scalars(
-            select(r.c.id)
-            .where(*conditions)
-            .order_by(r.c.submitted_at.desc(), r.c.id.desc())
-            .limit(max(0, limit))
-            .offset(max(0, offset))
+        ids = list(
+            db.session.scalars(
+                select(r.c.id)
+                .where(*_conditions(r, field, filters, correlated=True))
+                .order_by(r.c.submitted_at.desc(), r.c.id.desc())
+                .limit(max(0, limit))
+                .offset(max(0, offset))
+            )
         )
-    )
     if not ids:
         return []
     rows = db.session.execute(
