@@ -107,9 +107,12 @@ def recode_difference(filters: Filters, segment: str | None) -> dict[str, Figure
     selected = list(db.session.scalars(select(r.c.id).where(r.c.id.in_(recoded), *chosen)))
     if not selected:
         return {}
+    # Only the figures of the questions whose answers were recoded can differ.
+    recoded_questions = frozenset(db.session.scalars(recoded.with_only_columns(a.c.question)))
     rest = replace(filters, answers=())
-    difference = _count(rest, segment, True, within=selected)
-    for value, as_given in _count(rest, segment, False, within=selected).items():
+    difference = _count(rest, segment, True, within=selected, only=recoded_questions)
+    given = _count(rest, segment, False, within=selected, only=recoded_questions)
+    for value, as_given in given.items():
         difference.setdefault(value, Figures()).add(as_given, -1)
     return difference
 
@@ -122,10 +125,14 @@ def count_drafts(per_segment: dict[str, Figures], filters: Filters, segment: str
 
 
 def _count(
-    filters: Filters, segment: str | None, recoded: bool, within: Sequence[int] | None = None
+    filters: Filters,
+    segment: str | None,
+    recoded: bool,
+    within: Sequence[int] | None = None,
+    only: frozenset[str] | None = None,
 ) -> dict[str, Figures]:
     """Every figure, per segment value, in a handful of GROUP BY queries (`within`: of
-    these response ids only).
+    these response ids only; `only`: the figures of these questions only, and no totals).
 
     `recoded`: "other" answers the working group recoded into one of their question's options
     count as that option (once per respondent) instead of as "other".
@@ -143,11 +150,18 @@ def _count(
     questionnaire = current_questionnaire()
     session = db.session
     everyone = population(filters, segment, (SUBMITTED, DRAFT), within=within).subquery("p")
-    totals = session.execute(
-        select(everyone.c.seg, everyone.c.status, everyone.c.language, func.count()).group_by(
-            everyone.c.seg, everyone.c.status, everyone.c.language
-        )
-    ).all()
+    totals: Sequence[Any] = []
+    if only is None:
+        totals = session.execute(
+            select(everyone.c.seg, everyone.c.status, everyone.c.language, func.count()).group_by(
+                everyone.c.seg, everyone.c.status, everyone.c.language
+            )
+        ).all()
+
+    def counting(figure: str) -> list[str]:
+        """The questions counted for this kind of figure."""
+        found = questionnaire.counting(figure)
+        return [code for code in found if only is None or code in only]
 
     a = ANSWERS
     scopes: list[tuple[Any, Any, tuple[Any, ...], int]]
@@ -220,7 +234,7 @@ def _count(
     options = run(
         (a.c.question, option),
         (answered,),
-        (asked.in_(questionnaire.counting(OPTION)),),
+        (asked.in_(counting(OPTION)),),
     )
     # Counts per rank as columns (not GROUP BY rank): the index order serves the grouping.
     highest = questionnaire.max_rank
@@ -232,18 +246,18 @@ def _count(
     rank_rows = run(
         (a.c.question, a.c.option),
         rank_columns,
-        (asked.in_(questionnaire.counting(RANK)),),
+        (asked.in_(counting(RANK)),),
     )
     respondents = run(
         (a.c.question,),
         (func.count(func.distinct(a.c.response_id)),),
-        (asked.in_(questionnaire.counting(RESPONDENTS)),),
+        (asked.in_(counting(RESPONDENTS)),),
     )
     others = run(
         (a.c.question,),
         (func.count(),),
         (
-            asked.in_(questionnaire.counting(OTHER_TEXTS)),
+            asked.in_(counting(OTHER_TEXTS)),
             a.c.option == OTHER,
             a.c.text.is_not(None),
             a.c.text != "",
