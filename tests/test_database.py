@@ -121,3 +121,32 @@ def test_a_page_saved_just_after_the_connection_dropped_is_saved(
     with pooled_app.app_context():
         stored = db.session.execute(text("SELECT question, option FROM answers")).all()
     assert sorted(stored) == [("q1", "school"), ("q2", "no")]
+
+
+def test_two_counts_of_one_request_run_side_by_side_on_postgresql(app):
+    """`side_by_side` runs its second count at the same time on a connection of its own
+    (PostgreSQL: another server process); on SQLite one after the other, on the same one."""
+    from threading import Barrier
+
+    from sqlalchemy import text
+
+    from survey.database import side_by_side
+    from survey.extensions import db
+
+    with app.app_context():
+        postgres = db.engine.dialect.name == "postgresql"
+        server = "SELECT pg_backend_pid()" if postgres else "SELECT 1"
+        # On PostgreSQL each half waits for the other: only halves running at the same time
+        # get past the barrier (a timeout fails the test).
+        both = Barrier(2, timeout=10) if postgres else None
+
+        def half() -> object:
+            if both is not None:
+                both.wait()
+            return db.session.execute(text(server)).scalar_one()
+
+        here, there = side_by_side(half, half)
+        if postgres:
+            assert here != there
+        else:
+            assert here == there == 1

@@ -36,8 +36,8 @@ response whose answers fit no slot) results are counted from the answers.
 Codings (`q9_code`) and recodes are not in the rows: they change at any time. The codings
 (a few per cent of the responses; each carries its response) are summed up per response in
 one string (`_codings_per_response`), each looks its row up by id, and they are counted per
-segment and string in one query (0.07 s at a million; a lookup per coded answer took 1.2 s);
-`add_codings` does this for figures the live counters give.
+segment and string in one query (`add_codings`: 0.07 s at a million; a lookup per coded
+answer took 1.2 s), for figures from the rows or from the live counters.
 Figures "as recoded" add, for the few respondents with a recoded answer, the difference
 between their answers as recoded and as given (`from_answers.recode_difference`).
 """
@@ -533,8 +533,8 @@ def submissions_per_day(found: Layout, filters: Filters) -> list[tuple[date, str
 
 
 def count(found: Layout, filters: Filters, segment: str | None) -> dict[str, Figures]:
-    """The figures of the submitted responses per segment value, from their rows and the
-    codings (drafts are the caller's).
+    """The figures of the submitted responses per segment value, from their rows (the codings,
+    `add_codings`, and the drafts are the caller's).
 
     Each packed column's groups are unpacked with numpy: per slot, respondents per (segment,
     value) in one `bincount`, and the question adds that matrix to the segments' figures
@@ -565,19 +565,14 @@ def count(found: Layout, filters: Filters, segment: str | None) -> dict[str, Fig
             sums = numpy.bincount(combined, weights=counts, minlength=len(named) * place.size)
             matrix = sums.astype(numpy.int64).reshape(len(named), place.size)
             place.question.add_slot_counts(place.slot, matrix, figures)
-    _add_coded(per_segment, people)
     return per_segment
 
 
 def add_codings(
     found: Layout, per_segment: dict[str, Figures], filters: Filters, segment: str | None
 ) -> None:
-    """Add the coded figures of the respondents the filters select, per segment value (to
-    figures counted elsewhere: the live counters)."""
-    _add_coded(per_segment, population(found, filters, segment))
-
-
-def _add_coded(per_segment: dict[str, Figures], people: Population) -> None:
+    """Add the coded figures of the respondents the filters select, per segment value."""
+    people = population(found, filters, segment)
     fields = _coded_fields()
     for seg_value, codings, n in _coded(people):
         if (label := people.decode(seg_value)) is not None:

@@ -493,10 +493,8 @@ def read(filters: Filters, segment: str | None) -> dict[str, Figures] | None:
     One query reads the counter rows and, in the same snapshot, the number of responses
     marked counted: unless the counters hold exactly that many (rows deleted or a response
     marked counted by hand), this returns None and the caller counts from the answers.
-    Drafts are few and not counted in cells: they are counted here per segment.
+    Drafts are not counted in cells: the caller counts them (`from_answers.drafts_per_segment`).
     """
-    from survey.aggregation.from_answers import count_drafts
-
     c = COUNTS
     everywhere = filters.language or ALL
     if filters.answers:
@@ -571,8 +569,6 @@ def read(filters: Filters, segment: str | None) -> dict[str, Figures] | None:
         _warn_mismatch(found["counted"], marked)
         return None
     current_app.extensions.pop(MISMATCH, None)
-
-    count_drafts(per_segment, filters, segment)
     return per_segment
 
 

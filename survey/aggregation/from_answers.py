@@ -117,11 +117,11 @@ def recode_difference(filters: Filters, segment: str | None) -> dict[str, Figure
     return difference
 
 
-def count_drafts(per_segment: dict[str, Figures], filters: Filters, segment: str | None) -> None:
-    """Add the drafts (few) matching the filters to each segment's `in_progress`."""
+def drafts_per_segment(filters: Filters, segment: str | None) -> dict[str, int]:
+    """The drafts (few) matching the filters, per segment value: their `in_progress`."""
     drafts = population(filters, segment, (DRAFT,), correlated=True).subquery("d")
-    for seg, count in db.session.execute(select(drafts.c.seg, func.count()).group_by(drafts.c.seg)):
-        per_segment.setdefault(seg, Figures()).in_progress += count
+    query = select(drafts.c.seg, func.count()).group_by(drafts.c.seg)
+    return {seg: count for seg, count in db.session.execute(query)}
 
 
 def _count(
