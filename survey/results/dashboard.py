@@ -17,6 +17,7 @@ from werkzeug.datastructures import MultiDict
 
 from survey import aggregation
 from survey.aggregation.timeline import Timeline, submissions_per_day
+from survey.database import side_by_side
 from survey.i18n import current_language, languages
 from survey.open_answers.listing import OpenAnswer, page_of_answers, selected_respondents
 from survey.questionnaire import Question, current_questionnaire
@@ -313,11 +314,19 @@ def dashboard_context(args: MultiDict, language: str) -> tuple[dict[str, Any], i
     questionnaire = current_questionnaire()
     data = aggregation.data_state()  # once: 0.05 s at a million responses
     body = aggregation.aggregate_results(state.filters, language, state.recoded, data)
-    comparison = None
-    if state.compare:
-        comparison = aggregation.compare_segments(
+
+    def compared() -> dict[str, Any] | None:
+        if not state.compare:
+            return None
+        return aggregation.compare_segments(
             state.compare, state.filters, language, state.recoded, state.group_below, data
         )
+
+    def listed() -> tuple[dict[str, tuple[list[OpenAnswer], bool]], Timeline]:
+        return open_lists(state.filters, language, body["total"]), timeline(state.filters, data)
+
+    # The comparison, and the open lists with the timeline, on two connections at once.
+    comparison, (lists, over_time) = side_by_side(compared, listed)
     context = {
         "body": body,
         "comparison": comparison,
@@ -326,7 +335,7 @@ def dashboard_context(args: MultiDict, language: str) -> tuple[dict[str, Any], i
         "compared_code": (state.compare or "").partition(".")[0],
         "group_below": state.group_below,
         "groups_small_segments": groups_small_segments(state.compare),
-        "timeline": timeline(state.filters, data),
+        "timeline": over_time,
         "timeline_chart": timeline_chart,
         "recoded": state.recoded,
         "compare_label": dict(compare_choices()).get(state.compare or "", state.compare),
@@ -335,7 +344,7 @@ def dashboard_context(args: MultiDict, language: str) -> tuple[dict[str, Any], i
         "excluded": data.excluded,
         "questions": questionnaire.questions,
         "numbers": questionnaire.numbers,
-        "open_lists": open_lists(state.filters, language, body["total"]),
+        "open_lists": lists,
         "sort_orders": sort_orders(args),
         "sort_parameters": questionnaire.sort_parameters,
         "filters": active_filters(args, language) if not state.error else [],
