@@ -1,5 +1,5 @@
 """Change counters (table `change_counters`): how many times something the results show
-changed, so that the data version (`survey.aggregation.data_version`) changes with it."""
+changed, so that the data version (`survey.aggregation.data_state`) changes with it."""
 
 from __future__ import annotations
 

@@ -55,7 +55,6 @@ __all__ = [
     "compare_segments",
     "DataState",
     "data_state",
-    "data_version",
     "prepare_statistics",
     "take_in_new_submissions",
     "version_info",
@@ -192,11 +191,8 @@ def aggregate_results(
     state = state or data_state()
     key = ("results", state.version, filters, locale, recoded)
 
+    @_cycle_collector_paused()
     def compute() -> dict[str, Any]:
-        with _cycle_collector_paused():
-            return _body()
-
-    def _body() -> dict[str, Any]:
         figures = count(filters, None, recoded, state).get("", Figures())
         with force_locale(locale):
             body = result_body(questionnaire, figures, _languages(), locale)
@@ -290,11 +286,8 @@ def compare_segments(
     state = state or data_state()
     key = ("compare", state.version, compare, filters, locale, recoded, group_below)
 
+    @_cycle_collector_paused()
     def compute() -> dict[str, Any]:
-        with _cycle_collector_paused():
-            return _comparison()
-
-    def _comparison() -> dict[str, Any]:
         figures = count(filters, compare, recoded, state)
         with force_locale(locale):
             if option is not None and question is not None:
@@ -369,13 +362,8 @@ class DataState:
         }
 
 
-def data_version() -> str:
-    """Used for live polling and as the cache key of the results; see `data_state`."""
-    return data_state().version
-
-
 def version_info() -> dict[str, Any]:
-    """`{"version": data_version(), "total": submitted responses, "in_progress": drafts,
+    """`{"version": the data's version, "total": submitted responses, "in_progress": drafts,
     "excluded": excluded responses}`."""
     return data_state().public()
 

@@ -714,7 +714,7 @@ def _grouped(found: Layout, people: Population) -> list[list[tuple[Any, str, int
             .where(*people.where)
             .group_by(text(f"GROUPING SETS ({', '.join(sets)})"))
         )
-        for grouping, seg_value, language, key, n in _without_jit(query):
+        for grouping, seg_value, language, key, n in _hashing_every_set(query):
             groups[which[grouping]].append((seg_value, language or "", key, n))
         return groups
     # SQLite: the selected rows once (a CTE used several times is materialised), then a
@@ -735,16 +735,16 @@ def _grouped(found: Layout, people: Population) -> list[list[tuple[Any, str, int
     return groups
 
 
-def _without_jit(query: Select) -> list[tuple[Any, ...]]:
-    """Run a query without JIT compilation (it costs more than it saves here), with room for
-    its hash tables, and hashing every grouping set (sorting the rows for one of them, which
-    the planner picks from its guess of how few rows the slot conditions keep, took a third
-    longer at a million responses compared by country); the settings are restored afterwards.
+def _hashing_every_set(query: Select) -> list[tuple[Any, ...]]:
+    """Run the grouping query with room for its hash tables, hashing every grouping set (sorting
+    the rows for one of them, which the planner picks from its guess of how few rows the
+    slot conditions keep, took a third longer at a million responses compared by country);
+    the settings are restored afterwards.
 
     The rows come from the driver's own cursor as plain tuples: SQLAlchemy's rows cost as
     much again as the query for the 144,000 groups of a comparison by country."""
     connection = db.session.connection()
-    wanted = {"jit": "off", "work_mem": "64MB", "enable_sort": "off"}
+    wanted = {"work_mem": "64MB", "enable_sort": "off"}
     current = ", ".join(f"current_setting('{name}')" for name in wanted)
     saved = dict(zip(wanted, connection.execute(text(f"SELECT {current}")).one(), strict=True))
     change = text("SELECT " + ", ".join(f"set_config('{n}', :{n}, true)" for n in wanted))
