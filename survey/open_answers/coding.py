@@ -123,8 +123,11 @@ def categories(field_name: str, include_retired: bool = True) -> list[CodingCate
 
 
 def category(field_name: str, code: str) -> CodingCategory:
-    """One category of the field; LookupError when there is none (or it was deleted)."""
+    """One category of the field; LookupError when there is none (or it was deleted), also
+    for what cannot be a category's code (a NUL byte, say, which PostgreSQL refuses)."""
     field = field_of(field_name)
+    if not CODE_PATTERN.fullmatch(code):
+        raise LookupError(code)
     found = db.session.scalar(
         select(CodingCategory).where(
             CodingCategory.field == field.field,
