@@ -32,11 +32,14 @@ def _conditions(
     responses: FromClause, field: OpenField, filters: Filters, correlated: bool
 ) -> list[ColumnElement[bool]]:
     """Submitted responses of the filtered respondents that answered `field` with text."""
-    a = ANSWERS
-    wrote = [a.c.question == field.question, a.c.option == field.option]
-    wrote += [a.c.text.is_not(None), a.c.text != ""]
-    answered = (probe if correlated else has_answer)(a, responses.c.id, wrote)
+    answered = (probe if correlated else has_answer)(ANSWERS, responses.c.id, _wrote(field))
     return [*matching(filters, responses, correlated=correlated), answered]
+
+
+def _wrote(field: OpenField) -> list[ColumnElement[bool]]:
+    """An answer row that answers `field` with text."""
+    a = ANSWERS
+    return [a.c.question == field.question, a.c.option == field.option, a.c.text != ""]
 
 
 def _one_of(column: Any, ids: Sequence[int]) -> ColumnElement[bool]:
@@ -66,15 +69,13 @@ def _first_who_answered(field: OpenField, among: Sequence[int], wanted: int) -> 
     """The first `wanted` of `among` (in its order) who answered `field` with text, their
     answers looked up by response a growing slice at a time."""
     a = ANSWERS
-    wrote = [a.c.question == field.question, a.c.option == field.option]
-    wrote += [a.c.text.is_not(None), a.c.text != ""]
     found: list[int] = []
     start, step = 0, max(4 * wanted, 16)
     while start < len(among) and len(found) < wanted:
         part = among[start : start + step]
         answered = set(
             db.session.scalars(
-                select(a.c.response_id).where(_one_of(a.c.response_id, part), *wrote)
+                select(a.c.response_id).where(_one_of(a.c.response_id, part), *_wrote(field))
             )
         )
         found += [response_id for response_id in part if response_id in answered]
